@@ -1,0 +1,144 @@
+//! [`Addresses`]: the source and destination a header carries, shared by v1 and v2.
+
+use core::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+
+use crate::v2::Family;
+
+/// The original connection's endpoints as carried by a header.
+///
+/// `Unspec` means the header carries no usable address (v1 `UNKNOWN`, v2 `LOCAL`, v2 family
+/// `UNSPEC`): the receiver uses the real connection's addresses. UNIX paths borrow the header's
+/// bytes, with the NUL padding at their end removed.
+///
+/// ```
+/// use proxy_wire::Addresses;
+/// use std::net::SocketAddr;
+///
+/// let src: SocketAddr = "[2001:db8::1]:4000".parse().unwrap();
+/// let dst: SocketAddr = "192.0.2.1:443".parse().unwrap();
+/// // Mixed families are written as IPv6, the IPv4 side IPv4-mapped.
+/// let addrs = Addresses::from_socket_addrs(src, dst);
+/// assert_eq!(addrs.destination(), Some("[::ffff:192.0.2.1]:443".parse().unwrap()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Addresses<'a> {
+    /// No addresses: use the real connection's.
+    Unspec,
+    /// TCP or UDP over IPv4.
+    Inet {
+        /// Source (original client).
+        src: SocketAddrV4,
+        /// Destination.
+        dst: SocketAddrV4,
+    },
+    /// TCP or UDP over IPv6.
+    Inet6 {
+        /// Source (original client).
+        src: SocketAddrV6,
+        /// Destination.
+        dst: SocketAddrV6,
+    },
+    /// UNIX socket paths (v2 only), trailing NUL padding removed.
+    Unix {
+        /// Source path bytes.
+        src: &'a [u8],
+        /// Destination path bytes.
+        dst: &'a [u8],
+    },
+}
+
+impl<'a> Addresses<'a> {
+    /// Builds addresses from two socket addresses. Same families give `Inet` or `Inet6`;
+    /// mixed families give `Inet6` with the IPv4 side IPv4-mapped (`::ffff:a.b.c.d`), as HAProxy
+    /// does (PROTOCOL.md §3.15).
+    ///
+    /// ```
+    /// use proxy_wire::Addresses;
+    ///
+    /// let a = Addresses::from_socket_addrs("10.0.0.1:1".parse().unwrap(), "10.0.0.2:2".parse().unwrap());
+    /// assert!(matches!(a, Addresses::Inet { .. }));
+    /// ```
+    pub fn from_socket_addrs(src: SocketAddr, dst: SocketAddr) -> Self {
+        match (src, dst) {
+            (SocketAddr::V4(src), SocketAddr::V4(dst)) => Self::Inet { src, dst },
+            (src, dst) => Self::Inet6 {
+                src: to_v6(src),
+                dst: to_v6(dst),
+            },
+        }
+    }
+
+    /// The source (original client) as a socket address, if the header carries an IP one.
+    ///
+    /// ```
+    /// use proxy_wire::{parse, Status};
+    ///
+    /// let Ok(Status::Complete { header, .. }) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n") else { panic!() };
+    /// assert_eq!(header.addresses().source(), Some("192.0.2.1:1000".parse().unwrap()));
+    /// ```
+    pub fn source(&self) -> Option<SocketAddr> {
+        match *self {
+            Self::Inet { src, .. } => Some(SocketAddr::V4(src)),
+            Self::Inet6 { src, .. } => Some(SocketAddr::V6(src)),
+            Self::Unspec | Self::Unix { .. } => None,
+        }
+    }
+
+    /// The destination as a socket address, if the header carries an IP one.
+    ///
+    /// ```
+    /// use proxy_wire::Addresses;
+    ///
+    /// assert_eq!(Addresses::Unspec.destination(), None);
+    /// ```
+    pub fn destination(&self) -> Option<SocketAddr> {
+        match *self {
+            Self::Inet { dst, .. } => Some(SocketAddr::V4(dst)),
+            Self::Inet6 { dst, .. } => Some(SocketAddr::V6(dst)),
+            Self::Unspec | Self::Unix { .. } => None,
+        }
+    }
+
+    /// The v2 address family these addresses are written with.
+    ///
+    /// ```
+    /// use proxy_wire::{Addresses, v2::Family};
+    ///
+    /// assert_eq!(Addresses::Unspec.family(), Family::Unspec);
+    /// ```
+    pub const fn family(&self) -> Family {
+        match self {
+            Self::Unspec => Family::Unspec,
+            Self::Inet { .. } => Family::Inet,
+            Self::Inet6 { .. } => Family::Inet6,
+            Self::Unix { .. } => Family::Unix,
+        }
+    }
+}
+
+impl From<(SocketAddr, SocketAddr)> for Addresses<'_> {
+    fn from((src, dst): (SocketAddr, SocketAddr)) -> Self {
+        Self::from_socket_addrs(src, dst)
+    }
+}
+
+impl From<(SocketAddrV4, SocketAddrV4)> for Addresses<'_> {
+    fn from((src, dst): (SocketAddrV4, SocketAddrV4)) -> Self {
+        Self::Inet { src, dst }
+    }
+}
+
+impl From<(SocketAddrV6, SocketAddrV6)> for Addresses<'_> {
+    fn from((src, dst): (SocketAddrV6, SocketAddrV6)) -> Self {
+        Self::Inet6 { src, dst }
+    }
+}
+
+/// An IPv4 socket address becomes IPv4-mapped IPv6; an IPv6 one is kept.
+pub(crate) fn to_v6(addr: SocketAddr) -> SocketAddrV6 {
+    match addr {
+        SocketAddr::V6(a) => a,
+        SocketAddr::V4(a) => SocketAddrV6::new(a.ip().to_ipv6_mapped(), a.port(), 0, 0),
+    }
+}

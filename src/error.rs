@@ -1,0 +1,395 @@
+//! Errors: [`ParseError`] for untrusted input, [`EncodeError`] for the encoders.
+//!
+//! Every [`ParseError`] maps to exactly one [`ErrorCategory`] (PROTOCOL.md §4) through
+//! [`ParseError::category`]. The variants carry small `Copy` context (offsets, bytes, lengths),
+//! never slices of the input, so an error outlives the buffer it came from.
+
+use core::fmt;
+
+/// One category of PROXY protocol failure, as listed in the conformance policy (§4).
+///
+/// The mapping from [`ParseError`] variants is fixed and documented on each variant.
+///
+/// ```
+/// use proxy_wire::{parse, ErrorCategory};
+///
+/// let err = parse(b"GET / HTTP/1.1\r\n").unwrap_err();
+/// assert_eq!(err.category(), ErrorCategory::NotProxy);
+/// assert_eq!(err.category().as_str(), "not-proxy");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// The first bytes can be neither `PROXY` nor the v2 signature.
+    NotProxy,
+    /// Starts with `PROXY` but the line's structure is wrong.
+    InvalidV1,
+    /// v1 without CRLF in 107 bytes; v2 over the configured limit.
+    TooLong,
+    /// A v1 address token that is not valid text of the line's family.
+    BadAddress,
+    /// A v1 port token that is not decimal 0..65535 without heading zeros.
+    BadPort,
+    /// The v2 version nibble is not 2, or the version is disabled in the configuration.
+    Unsupported,
+    /// Bad v2 command, bad family or protocol with PROXY, `len` below the address block.
+    InvalidV2,
+    /// Malformed TLV area, SSL value, CRC32C length, UNIQUE_ID over 128 bytes.
+    BadTlv,
+    /// A CRC32C TLV is present and does not match the header.
+    BadChecksum,
+}
+
+impl ErrorCategory {
+    /// The category's name as written in the conformance policy and the test vectors
+    /// (`not-proxy`, `invalid-v1`, `too-long`, ...).
+    ///
+    /// ```
+    /// assert_eq!(proxy_wire::ErrorCategory::BadTlv.as_str(), "bad-tlv");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NotProxy => "not-proxy",
+            Self::InvalidV1 => "invalid-v1",
+            Self::TooLong => "too-long",
+            Self::BadAddress => "bad-address",
+            Self::BadPort => "bad-port",
+            Self::Unsupported => "unsupported",
+            Self::InvalidV2 => "invalid-v2",
+            Self::BadTlv => "bad-tlv",
+            Self::BadChecksum => "bad-checksum",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which end of the connection a field describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums)] // a connection has exactly two ends
+pub enum Endpoint {
+    /// The source (the original client).
+    Source,
+    /// The destination (the address the client connected to).
+    Destination,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Source => "source",
+            Self::Destination => "destination",
+        })
+    }
+}
+
+/// Why a PROXY header was rejected.
+///
+/// Offsets count bytes from the start of the input. Each variant names its
+/// [`ErrorCategory`]; [`ParseError::category`] returns it.
+///
+/// ```
+/// use proxy_wire::{parse, ParseError};
+///
+/// let err = parse(b"PROXY TCP4 10.0.0.01 10.0.0.2 1 2\r\n").unwrap_err();
+/// assert!(matches!(err, ParseError::BadAddress { .. }));
+/// assert_eq!(err.to_string(), "invalid v1 source address at offset 11");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// Category `not-proxy`: the byte at `offset` leaves both the `PROXY ` prefix and the v2
+    /// signature.
+    #[error("not a PROXY protocol header: unexpected byte {byte:#04x} at offset {offset}")]
+    NotProxyHeader {
+        /// Offset of the first byte that matches neither signature.
+        offset: usize,
+        /// That byte.
+        byte: u8,
+    },
+    /// Category `unsupported`: the input is a PROXY header of a version this parser was
+    /// configured not to accept.
+    #[error("PROXY protocol version {version} is disabled in this parser's configuration")]
+    VersionDisabled {
+        /// 1 or 2.
+        version: u8,
+    },
+    /// Category `invalid-v1`: the v1 line's structure is wrong.
+    #[error("invalid v1 header: {reason} at offset {offset}")]
+    InvalidV1 {
+        /// Offset of the offending byte.
+        offset: usize,
+        /// What was expected there.
+        reason: &'static str,
+    },
+    /// Category `too-long`: no CRLF within the first 107 bytes of a v1 line.
+    #[error("v1 header has no CRLF within {max} bytes", max = crate::v1::V1_MAX_LEN)]
+    V1TooLong,
+    /// Category `bad-address`: a v1 address token is not valid text of the line's family.
+    #[error("invalid v1 {field} address at offset {offset}")]
+    BadAddress {
+        /// Which address.
+        field: Endpoint,
+        /// Offset where the address token starts.
+        offset: usize,
+    },
+    /// Category `bad-port`: a v1 port is not decimal 0..65535 without heading zeros.
+    #[error("invalid v1 {field} port at offset {offset}")]
+    BadPort {
+        /// Which port.
+        field: Endpoint,
+        /// Offset where the port token starts.
+        offset: usize,
+    },
+    /// Category `unsupported`: the v2 version nibble (high nibble of byte 12) is not 2.
+    #[error("unsupported v2 version nibble {version:#x} in byte 12")]
+    UnsupportedVersion {
+        /// The version nibble found.
+        version: u8,
+    },
+    /// Category `invalid-v2`: the command nibble (low nibble of byte 12) is neither LOCAL nor
+    /// PROXY.
+    #[error("invalid v2 command {command:#x} in byte 12")]
+    InvalidCommand {
+        /// The command nibble found.
+        command: u8,
+    },
+    /// Category `invalid-v2`: a PROXY header with an address family nibble above 3 or a
+    /// transport protocol nibble above 2 (byte 13).
+    #[error("invalid v2 family/protocol byte {byte:#04x} in byte 13")]
+    InvalidFamilyProtocol {
+        /// Byte 13 as found.
+        byte: u8,
+    },
+    /// Category `invalid-v2`: `len` is smaller than the address block of the family.
+    #[error("v2 length {len} is shorter than the {required}-byte address block of its family")]
+    AddressBlockTooShort {
+        /// The declared `len` (bytes 14..16).
+        len: u16,
+        /// Bytes the family's address block needs.
+        required: u16,
+    },
+    /// Category `too-long`: the v2 header (`16 + len`) is larger than the configured limit.
+    #[error("v2 header of {size} bytes exceeds the configured limit of {limit} bytes")]
+    V2TooLong {
+        /// `16 + len`.
+        size: usize,
+        /// The limit from [`ParserConfig::max_v2_header_len`](crate::ParserConfig::max_v2_header_len).
+        limit: usize,
+    },
+    /// Category `bad-tlv`: fewer than 3 bytes remain for a TLV header.
+    #[error("truncated TLV header at offset {offset}: {available} bytes left of 3")]
+    TlvHeaderTruncated {
+        /// Offset of the partial TLV header.
+        offset: usize,
+        /// Bytes left in the enclosing area.
+        available: usize,
+    },
+    /// Category `bad-tlv`: a TLV's value reaches past the end of its enclosing area (the
+    /// header's `len`, or the SSL TLV's value for sub-TLVs).
+    #[error(
+        "TLV type {tlv_type:#04x} at offset {offset} declares {declared} bytes but only {available} remain"
+    )]
+    TlvOverrun {
+        /// Offset of the TLV's type byte.
+        offset: usize,
+        /// The TLV's type.
+        tlv_type: u8,
+        /// The TLV's declared value length.
+        declared: u16,
+        /// Bytes left in the enclosing area after the TLV header.
+        available: usize,
+    },
+    /// Category `bad-tlv`: an SSL TLV (0x20) shorter than its 5-byte client + verify part.
+    #[error("SSL TLV at offset {offset} has {len} bytes, fewer than the 5 of client and verify")]
+    SslTooShort {
+        /// Offset of the TLV's type byte.
+        offset: usize,
+        /// Its value length.
+        len: u16,
+    },
+    /// Category `bad-tlv`: a CRC32C TLV (0x03) whose length is not 4.
+    #[error("CRC32C TLV at offset {offset} has {len} bytes, expected 4")]
+    Crc32cLength {
+        /// Offset of the TLV's type byte.
+        offset: usize,
+        /// Its value length.
+        len: u16,
+    },
+    /// Category `bad-tlv`: a UNIQUE_ID TLV (0x05) longer than 128 bytes.
+    #[error("UNIQUE_ID TLV at offset {offset} has {len} bytes, more than 128")]
+    UniqueIdTooLong {
+        /// Offset of the TLV's type byte.
+        offset: usize,
+        /// Its value length.
+        len: u16,
+    },
+    /// Category `bad-tlv`: a TLV value that its type does not allow, found when decoding it
+    /// with [`Tlv::value`](crate::v2::Tlv::value) (wrong length, bad UTF-8, unknown subtype).
+    #[error("TLV type {tlv_type:#04x} has an invalid value of {len} bytes: {reason}")]
+    InvalidTlvValue {
+        /// The TLV's type.
+        tlv_type: u8,
+        /// Its value length.
+        len: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Category `bad-checksum`: the CRC32C TLV does not match the header.
+    #[error("CRC32C mismatch: header carries {carried:#010x}, computed {computed:#010x}")]
+    ChecksumMismatch {
+        /// The value carried in the TLV.
+        carried: u32,
+        /// The value computed over the header with the field zeroed.
+        computed: u32,
+    },
+    /// Input that must hold a whole header (a datagram, or a buffer given to
+    /// [`v2::Header::new_checked`](crate::v2::Header::new_checked)) ends inside it. Its category
+    /// is the version's structure error (`invalid-v1` or `invalid-v2`): a header is never split
+    /// across datagrams.
+    #[error("input of {available} bytes ends inside a v{version} header; at least {needed} more bytes were needed")]
+    Truncated {
+        /// 1 or 2.
+        version: u8,
+        /// Bytes in the datagram.
+        available: usize,
+        /// Lower bound on the missing bytes.
+        needed: usize,
+    },
+    /// Category `invalid-v2`: [`v2::Header::new_checked`](crate::v2::Header::new_checked) was
+    /// given more bytes than the header's `16 + len`.
+    #[error("{available} bytes given for a v2 header of {header} bytes")]
+    TrailingBytes {
+        /// The header's length.
+        header: usize,
+        /// Bytes given.
+        available: usize,
+    },
+}
+
+impl ParseError {
+    /// The conformance category of this error (PROTOCOL.md §4).
+    ///
+    /// | variant | category |
+    /// |---|---|
+    /// | `NotProxyHeader` | `not-proxy` |
+    /// | `InvalidV1`, `Truncated { version: 1 }` | `invalid-v1` |
+    /// | `V1TooLong`, `V2TooLong` | `too-long` |
+    /// | `BadAddress` | `bad-address` |
+    /// | `BadPort` | `bad-port` |
+    /// | `UnsupportedVersion`, `VersionDisabled` | `unsupported` |
+    /// | `InvalidCommand`, `InvalidFamilyProtocol`, `AddressBlockTooShort`, `Truncated { version: 2 }`, `TrailingBytes` | `invalid-v2` |
+    /// | `TlvHeaderTruncated`, `TlvOverrun`, `SslTooShort`, `Crc32cLength`, `UniqueIdTooLong`, `InvalidTlvValue` | `bad-tlv` |
+    /// | `ChecksumMismatch` | `bad-checksum` |
+    ///
+    /// ```
+    /// use proxy_wire::{parse, ErrorCategory};
+    ///
+    /// let err = parse(b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n").unwrap_err();
+    /// assert_eq!(err.category(), ErrorCategory::BadPort);
+    /// ```
+    pub const fn category(&self) -> ErrorCategory {
+        match self {
+            Self::NotProxyHeader { .. } => ErrorCategory::NotProxy,
+            Self::VersionDisabled { .. } | Self::UnsupportedVersion { .. } => {
+                ErrorCategory::Unsupported
+            }
+            Self::InvalidV1 { .. } | Self::Truncated { version: 1, .. } => ErrorCategory::InvalidV1,
+            Self::V1TooLong | Self::V2TooLong { .. } => ErrorCategory::TooLong,
+            Self::BadAddress { .. } => ErrorCategory::BadAddress,
+            Self::BadPort { .. } => ErrorCategory::BadPort,
+            Self::InvalidCommand { .. }
+            | Self::InvalidFamilyProtocol { .. }
+            | Self::AddressBlockTooShort { .. }
+            | Self::Truncated { .. }
+            | Self::TrailingBytes { .. } => ErrorCategory::InvalidV2,
+            Self::TlvHeaderTruncated { .. }
+            | Self::TlvOverrun { .. }
+            | Self::SslTooShort { .. }
+            | Self::Crc32cLength { .. }
+            | Self::UniqueIdTooLong { .. }
+            | Self::InvalidTlvValue { .. } => ErrorCategory::BadTlv,
+            Self::ChecksumMismatch { .. } => ErrorCategory::BadChecksum,
+        }
+    }
+}
+
+/// Why a header could not be encoded. Nothing is written to the output when this is returned.
+///
+/// ```
+/// use proxy_wire::{v1, Encode, EncodeError};
+///
+/// let header = v1::Header::Unknown;
+/// let mut small = [0u8; 4];
+/// assert_eq!(
+///     header.encode(&mut small),
+///     Err(EncodeError::BufferTooSmall { needed: 15, available: 4 })
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The output buffer cannot hold the header.
+    #[error("output buffer too small: {needed} bytes needed, {available} available")]
+    BufferTooSmall {
+        /// The header's encoded length.
+        needed: usize,
+        /// Space in the output.
+        available: usize,
+    },
+    /// The v2 header's `len` (addresses and TLVs) would exceed 65535.
+    #[error("v2 header body of {len} bytes exceeds the 65535 that the length field can carry")]
+    HeaderTooLong {
+        /// Bytes after the 16-byte fixed part.
+        len: usize,
+    },
+    /// A TLV value longer than its 16-bit length field can carry.
+    #[error("TLV type {tlv_type:#04x} value of {len} bytes exceeds 65535")]
+    TlvTooLong {
+        /// The TLV's type.
+        tlv_type: u8,
+        /// Its value length.
+        len: usize,
+    },
+    /// A UNIX socket path longer than the 108-byte address field.
+    #[error("UNIX {field} path of {len} bytes exceeds 108")]
+    UnixPathTooLong {
+        /// Which path.
+        field: Endpoint,
+        /// Its length.
+        len: usize,
+    },
+    /// A UNIQUE_ID value longer than the 128 bytes the specification allows.
+    #[error("UNIQUE_ID of {len} bytes exceeds 128")]
+    UniqueIdTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// v1 can carry only TCP over IPv4 or IPv6 (or UNKNOWN).
+    #[error("v1 cannot carry UNIX socket addresses")]
+    V1Unix,
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl From<ParseError> for std::io::Error {
+    /// An [`InvalidData`](std::io::ErrorKind::InvalidData) error with the parse error as its
+    /// source.
+    fn from(err: ParseError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, err)
+    }
+}
+
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+impl From<EncodeError> for std::io::Error {
+    /// An [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with the encode error as
+    /// its source.
+    fn from(err: EncodeError) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
+    }
+}

@@ -1,0 +1,538 @@
+//! [`Header`]: a checked view over the bytes of one v2 header.
+
+use core::fmt;
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u16, be_u8};
+use nom::{IResult, Parser};
+
+use super::{crc32c, tlv_start, Command, Family, Protocol, Ssl, Tlv, TlvType, Tlvs};
+use crate::{Addresses, Encode, EncodeError, ParseError, ParserConfig, Status};
+
+/// Byte ranges of the fixed part and the address blocks (section 2.2 of the specification).
+mod field {
+    use core::ops::Range;
+
+    pub(super) const VER_CMD: usize = 12;
+    pub(super) const FAM_PROTO: usize = 13;
+    pub(super) const LEN: Range<usize> = 14..16;
+
+    pub(super) const IPV4_SRC: Range<usize> = 16..20;
+    pub(super) const IPV4_DST: Range<usize> = 20..24;
+    pub(super) const IPV4_SRC_PORT: Range<usize> = 24..26;
+    pub(super) const IPV4_DST_PORT: Range<usize> = 26..28;
+
+    pub(super) const IPV6_SRC: Range<usize> = 16..32;
+    pub(super) const IPV6_DST: Range<usize> = 32..48;
+    pub(super) const IPV6_SRC_PORT: Range<usize> = 48..50;
+    pub(super) const IPV6_DST_PORT: Range<usize> = 50..52;
+
+    pub(super) const UNIX_SRC: Range<usize> = 16..124;
+    pub(super) const UNIX_DST: Range<usize> = 124..232;
+}
+
+/// A v2 header: a view over exactly its `16 + len` bytes, checked once by
+/// [`v2::parse`](super::parse) or [`Header::new_checked`], after which no accessor can fail or
+/// panic.
+///
+/// `B` is anything that holds the bytes: `&[u8]` from the parser, or an owned `Vec<u8>` /
+/// `bytes::Bytes` to keep a header past the buffer it came in. Accessors that hand out parts of
+/// the header (addresses of UNIX sockets, TLVs) live on `Header<&'a T>` so that what they return
+/// borrows the bytes, not the view; call [`Header::as_borrowed`] on an owned header first.
+///
+/// ```
+/// use proxy_wire::{v2, Status};
+///
+/// let input = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x01\xc6\x33\x64\x02\xdc\x04\x01\xbb";
+/// let Ok(Status::Complete { header, .. }) = v2::parse(input) else { panic!() };
+/// assert_eq!(header.command(), v2::Command::Proxy);
+/// assert_eq!(header.family(), v2::Family::Inet);
+/// assert_eq!(header.protocol(), v2::Protocol::Stream);
+/// assert_eq!(header.source(), Some("192.0.2.1:56324".parse().unwrap()));
+/// assert_eq!(header.destination(), Some("198.51.100.2:443".parse().unwrap()));
+/// assert_eq!(header.len(), 28);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Header<B> {
+    buf: B,
+}
+
+impl<B: AsRef<[u8]>> Header<B> {
+    /// Wraps `buf`, which must hold exactly one complete v2 header, after checking it as
+    /// [`v2::parse`](super::parse) would with the default configuration.
+    ///
+    /// # Errors
+    /// The parse error; [`ParseError::Truncated`] if `buf` ends inside the header, and
+    /// [`ParseError::TrailingBytes`] if bytes follow it.
+    ///
+    /// ```
+    /// use proxy_wire::v2;
+    ///
+    /// let owned: Vec<u8> = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00".to_vec();
+    /// let header = v2::Header::new_checked(owned).unwrap();
+    /// assert_eq!(header.command(), v2::Command::Local);
+    /// assert!(v2::Header::new_checked(&b"\r\n\r\n"[..]).is_err());
+    /// ```
+    pub fn new_checked(buf: B) -> Result<Self, ParseError> {
+        let bytes = buf.as_ref();
+        match super::parse_with(bytes, &ParserConfig::DEFAULT)? {
+            Status::Complete { consumed, .. } if consumed == bytes.len() => Ok(Self { buf }),
+            Status::Complete { consumed, .. } => Err(ParseError::TrailingBytes {
+                header: consumed,
+                available: bytes.len(),
+            }),
+            Status::Incomplete { needed } => Err(ParseError::Truncated {
+                version: 2,
+                available: bytes.len(),
+                needed: needed.get(),
+            }),
+        }
+    }
+
+    /// `buf` was checked by the parser and holds exactly the header.
+    #[inline(always)]
+    pub(crate) const fn new_unchecked(buf: B) -> Self {
+        Self { buf }
+    }
+
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        self.buf.as_ref()
+    }
+
+    #[inline(always)]
+    fn byte(&self, i: usize) -> u8 {
+        self.bytes().get(i).copied().unwrap_or(0)
+    }
+
+    /// The header's bytes, signature to last TLV.
+    ///
+    /// ```
+    /// # use proxy_wire::{v2, Status};
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00GET /";
+    /// let Ok(Status::Complete { header, .. }) = v2::parse(input) else { panic!() };
+    /// assert_eq!(header.as_bytes(), &input[..16]);
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes()
+    }
+
+    /// Gives back what the view wraps.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00".to_vec()).unwrap();
+    /// let bytes: Vec<u8> = header.into_inner();
+    /// assert_eq!(bytes.len(), 16);
+    /// ```
+    pub fn into_inner(self) -> B {
+        self.buf
+    }
+
+    /// A view borrowing this header's bytes, with the accessors of `Header<&[u8]>`.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let owned = v2::Header::new_checked(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00".to_vec()).unwrap();
+    /// assert_eq!(owned.as_borrowed().tlvs().count(), 0);
+    /// ```
+    pub fn as_borrowed(&self) -> Header<&[u8]> {
+        Header { buf: self.bytes() }
+    }
+
+    /// The header's length on the wire: `16 + len`.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.len(), 16);
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // a header is never empty
+    pub fn len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    /// LOCAL or PROXY.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.command(), v2::Command::Local);
+    /// ```
+    pub fn command(&self) -> Command {
+        if self.byte(field::VER_CMD) & 0xf == 1 {
+            Command::Proxy
+        } else {
+            Command::Local
+        }
+    }
+
+    /// The address family of byte 13. A LOCAL header may carry any byte there; one that names
+    /// no family reads as [`Family::Unspec`] ([`Header::family_protocol_byte`] has it raw).
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.family(), v2::Family::Unspec);
+    /// ```
+    pub fn family(&self) -> Family {
+        Family::from_nibble(self.byte(field::FAM_PROTO) >> 4).unwrap_or(Family::Unspec)
+    }
+
+    /// The transport protocol of byte 13 ([`Protocol::Unspec`] for a LOCAL header's invalid
+    /// nibble).
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.protocol(), v2::Protocol::Unspec);
+    /// ```
+    pub fn protocol(&self) -> Protocol {
+        Protocol::from_nibble(self.byte(field::FAM_PROTO) & 0xf).unwrap_or(Protocol::Unspec)
+    }
+
+    /// Byte 13 as it is on the wire.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\xff\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.family_protocol_byte(), 0xff);
+    /// ```
+    pub fn family_protocol_byte(&self) -> u8 {
+        self.byte(field::FAM_PROTO)
+    }
+
+    fn len_field(&self) -> u16 {
+        u16::from_be_bytes([self.byte(field::LEN.start), self.byte(field::LEN.start + 1)])
+    }
+
+    /// Offset of the TLV area, if the header has one.
+    fn tlv_area_start(&self) -> Option<usize> {
+        tlv_start(
+            self.byte(field::VER_CMD),
+            self.byte(field::FAM_PROTO),
+            self.len_field(),
+        )
+    }
+
+    /// The original source, for a PROXY header over IPv4 or IPv6.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.source(), None); // LOCAL: use the connection's own addresses
+    /// ```
+    pub fn source(&self) -> Option<SocketAddr> {
+        self.as_borrowed().addresses().source()
+    }
+
+    /// The original destination, for a PROXY header over IPv4 or IPv6.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.destination(), None);
+    /// ```
+    pub fn destination(&self) -> Option<SocketAddr> {
+        self.as_borrowed().addresses().destination()
+    }
+
+    /// The value carried by the first CRC32C TLV, if any (already verified by the parser).
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let hc = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x07\x03\x00\x04\xa9\xb8\x7e\x8f";
+    /// let header = v2::Header::new_checked(&hc[..]).unwrap();
+    /// assert_eq!(header.crc32c(), Some(0xa9b8_7e8f));
+    /// ```
+    pub fn crc32c(&self) -> Option<u32> {
+        self.as_borrowed()
+            .find_tlv(TlvType::CRC32C)
+            .and_then(|t| t.value_bytes().first_chunk::<4>().copied())
+            .map(u32::from_be_bytes)
+    }
+}
+
+impl<'a, T: AsRef<[u8]> + ?Sized> Header<&'a T> {
+    #[inline(always)]
+    fn slice(&self) -> &'a [u8] {
+        self.buf.as_ref()
+    }
+
+    /// The addresses the header carries. `Unspec` for LOCAL (whatever its family) and for
+    /// family UNSPEC: the receiver uses the real connection's addresses.
+    ///
+    /// ```
+    /// use proxy_wire::{v2, Addresses};
+    ///
+    /// let header = v2::Header::new_checked(&b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00"[..]).unwrap();
+    /// assert_eq!(header.addresses(), Addresses::Unspec);
+    /// ```
+    pub fn addresses(&self) -> Addresses<'a> {
+        let b = self.slice();
+        if self.command() == Command::Local {
+            return Addresses::Unspec;
+        }
+        match self.family() {
+            Family::Unspec => Addresses::Unspec,
+            Family::Inet => Addresses::Inet {
+                src: SocketAddrV4::new(
+                    Ipv4Addr::from(arr(b, field::IPV4_SRC.start)),
+                    port(b, field::IPV4_SRC_PORT.start),
+                ),
+                dst: SocketAddrV4::new(
+                    Ipv4Addr::from(arr(b, field::IPV4_DST.start)),
+                    port(b, field::IPV4_DST_PORT.start),
+                ),
+            },
+            Family::Inet6 => Addresses::Inet6 {
+                src: SocketAddrV6::new(
+                    Ipv6Addr::from(arr(b, field::IPV6_SRC.start)),
+                    port(b, field::IPV6_SRC_PORT.start),
+                    0,
+                    0,
+                ),
+                dst: SocketAddrV6::new(
+                    Ipv6Addr::from(arr(b, field::IPV6_DST.start)),
+                    port(b, field::IPV6_DST_PORT.start),
+                    0,
+                    0,
+                ),
+            },
+            Family::Unix => Addresses::Unix {
+                src: trim_nul(b.get(field::UNIX_SRC).unwrap_or(&[])),
+                dst: trim_nul(b.get(field::UNIX_DST).unwrap_or(&[])),
+            },
+        }
+    }
+
+    /// Every top-level TLV in wire order, duplicates and unknown types included.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x0a\x01\x00\x02h2\xe0\x00\x02ab";
+    /// let header = v2::Header::new_checked(&input[..]).unwrap();
+    /// let types: Vec<u8> = header.tlvs().map(|t| t.tlv_type().0).collect();
+    /// assert_eq!(types, [0x01, 0xe0]);
+    /// ```
+    pub fn tlvs(&self) -> Tlvs<'a> {
+        let b = self.slice();
+        match self.tlv_area_start() {
+            Some(start) => Tlvs::new(b.get(start..).unwrap_or(&[]), start),
+            None => Tlvs::new(&[], b.len()),
+        }
+    }
+
+    /// The first TLV of type `tlv_type`.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{self, TlvType};
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x05\x01\x00\x02h2";
+    /// let header = v2::Header::new_checked(&input[..]).unwrap();
+    /// assert_eq!(header.find_tlv(TlvType::ALPN).unwrap().value_bytes(), b"h2");
+    /// ```
+    pub fn find_tlv(&self, tlv_type: TlvType) -> Option<Tlv<'a>> {
+        self.tlvs().find(|t| t.tlv_type() == tlv_type)
+    }
+
+    /// The ALPN TLV's value (the negotiated application protocol), if present.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x05\x01\x00\x02h2";
+    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().alpn(), Some(&b"h2"[..]));
+    /// ```
+    pub fn alpn(&self) -> Option<&'a [u8]> {
+        self.find_tlv(TlvType::ALPN).map(|t| t.value_bytes())
+    }
+
+    /// The AUTHORITY TLV's value (the host name the client asked for, e.g. TLS SNI), if
+    /// present. Raw bytes: the specification says UTF-8, [`Tlv::value`] checks it.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x06\x02\x00\x03a.b";
+    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().authority(), Some(&b"a.b"[..]));
+    /// ```
+    pub fn authority(&self) -> Option<&'a [u8]> {
+        self.find_tlv(TlvType::AUTHORITY).map(|t| t.value_bytes())
+    }
+
+    /// The UNIQUE_ID TLV's value (at most 128 bytes), if present.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x05\x05\x00\x02id";
+    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().unique_id(), Some(&b"id"[..]));
+    /// ```
+    pub fn unique_id(&self) -> Option<&'a [u8]> {
+        self.find_tlv(TlvType::UNIQUE_ID).map(|t| t.value_bytes())
+    }
+
+    /// The NETNS TLV's value (a network namespace name), if present.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x06\x30\x00\x03red";
+    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().netns(), Some(&b"red"[..]));
+    /// ```
+    pub fn netns(&self) -> Option<&'a [u8]> {
+        self.find_tlv(TlvType::NETNS).map(|t| t.value_bytes())
+    }
+
+    /// The SSL TLV, with its client bits, verify result and sub-TLVs, if present.
+    ///
+    /// ```
+    /// # use proxy_wire::v2;
+    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x0f\x20\x00\x0c\x01\x00\x00\x00\x00\x21\x00\x04TLS3";
+    /// let ssl = v2::Header::new_checked(&input[..]).unwrap().ssl().unwrap();
+    /// assert!(ssl.client().contains(v2::SslClient::SSL));
+    /// assert_eq!(ssl.version(), Some("TLS3"));
+    /// ```
+    pub fn ssl(&self) -> Option<Ssl<'a>> {
+        self.find_tlv(TlvType::SSL)
+            .and_then(|t| Ssl::from_value(t.value_bytes()))
+    }
+}
+
+#[inline(always)]
+fn arr<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    b.get(at..)
+        .and_then(|s| s.first_chunk::<N>())
+        .copied()
+        .unwrap_or([0; N])
+}
+
+#[inline(always)]
+fn port(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes(arr(b, at))
+}
+
+fn trim_nul(path: &[u8]) -> &[u8] {
+    let end = path.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+    &path[..end]
+}
+
+impl<B: AsRef<[u8]>> fmt::Debug for Header<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let view = self.as_borrowed();
+        f.debug_struct("v2::Header")
+            .field("command", &self.command())
+            .field("family", &self.family())
+            .field("protocol", &self.protocol())
+            .field("len", &self.len())
+            .field("addresses", &view.addresses())
+            .field("tlvs", &view.tlvs())
+            .finish()
+    }
+}
+
+impl<B: AsRef<[u8]>> Encode for Header<B> {
+    /// The header's length: a decoded header encodes back to its own bytes.
+    fn encoded_len(&self) -> usize {
+        self.len()
+    }
+
+    /// Copies the header, recomputing the CRC32C TLV if there is one.
+    fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let src = self.bytes();
+        let n = src.len();
+        let available = out.len();
+        let dst = out.get_mut(..n).ok_or(EncodeError::BufferTooSmall {
+            needed: n,
+            available,
+        })?;
+        dst.copy_from_slice(src);
+        if let Some(at) = self
+            .as_borrowed()
+            .tlvs()
+            .find(|t| t.tlv_type() == TlvType::CRC32C)
+            .map(|t| t.value_offset())
+        {
+            crc32c::patch(dst, at);
+        }
+        Ok(n)
+    }
+}
+
+/// One TLV header: type and length.
+fn tlv_head(i: &[u8]) -> IResult<&[u8], (u8, u16), ()> {
+    (be_u8, be_u16).parse(i)
+}
+
+/// Walks the TLVs framed in `area` (which starts at offset `base` of the header), calling
+/// `each(type, value, offset_of_type_byte)`. Truncation is corruption here: the area's length
+/// is known, so nom runs in complete mode (STYLE §27).
+#[inline]
+pub(crate) fn walk_tlvs<'a>(
+    area: &'a [u8],
+    base: usize,
+    mut each: impl FnMut(u8, &'a [u8], usize) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    let mut rest = area;
+    while !rest.is_empty() {
+        let offset = base + (area.len() - rest.len());
+        let Ok((after, (tlv_type, declared))) = tlv_head(rest) else {
+            return Err(ParseError::TlvHeaderTruncated {
+                offset,
+                available: rest.len(),
+            });
+        };
+        let Ok((after, value)) = take::<_, _, ()>(declared).parse(after) else {
+            return Err(ParseError::TlvOverrun {
+                offset,
+                tlv_type,
+                declared,
+                available: after.len(),
+            });
+        };
+        each(tlv_type, value, offset)?;
+        rest = after;
+    }
+    Ok(())
+}
+
+/// Checks the TLV area of `header` (from `start`): framing, the per-type rules of PROTOCOL.md
+/// §3.10-13, and the CRC32C if present and `verify_crc` is on.
+#[inline]
+pub(crate) fn check_tlvs(header: &[u8], start: usize, verify_crc: bool) -> Result<(), ParseError> {
+    let area = header.get(start..).unwrap_or(&[]);
+    let mut crc_at = None;
+    walk_tlvs(area, start, |tlv_type, value, offset| {
+        let len = value.len() as u16;
+        match TlvType(tlv_type) {
+            TlvType::CRC32C if len != 4 => Err(ParseError::Crc32cLength { offset, len }),
+            TlvType::CRC32C => {
+                crc_at.get_or_insert(offset + 3);
+                Ok(())
+            }
+            TlvType::UNIQUE_ID if value.len() > super::UNIQUE_ID_MAX_LEN => {
+                Err(ParseError::UniqueIdTooLong { offset, len })
+            }
+            TlvType::SSL => check_ssl(value, offset),
+            _ => Ok(()),
+        }
+    })?;
+    if let Some(at) = crc_at {
+        if verify_crc {
+            crc32c::verify(header, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// An SSL TLV's value: 1 byte client, 4 bytes verify, then well-framed sub-TLVs.
+pub(crate) fn check_ssl(value: &[u8], offset: usize) -> Result<(), ParseError> {
+    if value.len() < Ssl::FIXED_LEN {
+        return Err(ParseError::SslTooShort {
+            offset,
+            len: value.len() as u16,
+        });
+    }
+    walk_tlvs(
+        &value[Ssl::FIXED_LEN..],
+        offset + 3 + Ssl::FIXED_LEN,
+        |_, _, _| Ok(()),
+    )
+}

@@ -1,0 +1,309 @@
+//! PROXY protocol version 2: the binary header.
+//!
+//! Implements section 2.2 of HAProxy's `doc/proxy-protocol.txt` with the policy choices of
+//! PROTOCOL.md §3: a 12-byte [`SIGNATURE`], version 2, LOCAL or PROXY, every family and
+//! protocol, TLVs in wire order (unknown and duplicate types kept), SSL sub-TLVs, and CRC32C
+//! verification whenever a CRC32C TLV is present.
+//!
+//! [`parse`] returns a [`Header`] view over exactly the header's bytes; its accessors are
+//! infallible because [`parse`] checked everything they rely on. [`Builder`] encodes a header
+//! into `&mut [u8]` without allocating.
+//!
+//! ```
+//! use proxy_wire::{v2, Encode, Status};
+//! use std::net::SocketAddrV4;
+//!
+//! let src: SocketAddrV4 = "192.0.2.1:56324".parse().unwrap();
+//! let dst: SocketAddrV4 = "198.51.100.2:443".parse().unwrap();
+//! let tlvs = [v2::TlvSpec::alpn(b"h2"), v2::TlvSpec::authority("example.com")];
+//! let builder = v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
+//!     .tlvs(&tlvs)
+//! .crc32c(true);
+//! let mut buf = [0u8; 128];
+//! let n = builder.encode(&mut buf).unwrap();
+//!
+//! let Ok(Status::Complete { header, consumed }) = v2::parse(&buf[..n]) else { panic!() };
+//! assert_eq!(consumed, n);
+//! assert_eq!(header.authority(), Some(&b"example.com"[..]));
+//! assert_eq!(header.tlvs().count(), 3); // ALPN, AUTHORITY, CRC32C
+//! ```
+
+mod builder;
+pub(crate) mod crc32c;
+mod header;
+mod tlv;
+
+use core::num::NonZeroUsize;
+
+pub use builder::{Builder, TlvSpec};
+pub use header::Header;
+pub use tlv::{Ssl, SslClient, Tlv, TlvType, TlvValue, Tlvs};
+
+use crate::{ParseError, ParserConfig, Status};
+
+/// The 12-byte v2 signature, `\r\n\r\n\0\r\nQUIT\n`.
+pub const SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
+/// Length of the fixed part: signature, version/command, family/protocol and `len`.
+pub const V2_HEADER_LEN: usize = 16;
+/// The largest v2 header the format allows: `16 + 65535`.
+pub const V2_MAX_LEN: usize = V2_HEADER_LEN + u16::MAX as usize;
+/// Largest UNIQUE_ID value the specification allows.
+pub const UNIQUE_ID_MAX_LEN: usize = 128;
+/// Size of a UNIX address field (source and destination each).
+pub const UNIX_PATH_LEN: usize = 108;
+
+/// The command in the low nibble of byte 12.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
+pub enum Command {
+    /// `0x0`: the connection was made by the proxy itself (health check); use the real
+    /// connection's addresses.
+    Local,
+    /// `0x1`: relayed on behalf of a client; the addresses are the client's.
+    Proxy,
+}
+
+/// The address family in the high nibble of byte 13.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
+pub enum Family {
+    /// `0x0`: unknown; no address block.
+    Unspec,
+    /// `0x1`: IPv4, a 12-byte block.
+    Inet,
+    /// `0x2`: IPv6, a 36-byte block.
+    Inet6,
+    /// `0x3`: UNIX sockets, a 216-byte block.
+    Unix,
+}
+
+impl Family {
+    /// Bytes of the address block for this family.
+    ///
+    /// ```
+    /// assert_eq!(proxy_wire::v2::Family::Inet6.address_len(), 36);
+    /// ```
+    pub const fn address_len(self) -> usize {
+        match self {
+            Self::Unspec => 0,
+            Self::Inet => 12,
+            Self::Inet6 => 36,
+            Self::Unix => 2 * UNIX_PATH_LEN,
+        }
+    }
+
+    const fn nibble(self) -> u8 {
+        match self {
+            Self::Unspec => 0,
+            Self::Inet => 1,
+            Self::Inet6 => 2,
+            Self::Unix => 3,
+        }
+    }
+
+    const fn from_nibble(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Self::Unspec),
+            1 => Some(Self::Inet),
+            2 => Some(Self::Inet6),
+            3 => Some(Self::Unix),
+            _ => None,
+        }
+    }
+}
+
+/// The transport protocol in the low nibble of byte 13.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
+pub enum Protocol {
+    /// `0x0`: unspecified.
+    Unspec,
+    /// `0x1`: a stream (TCP, or a UNIX stream socket).
+    Stream,
+    /// `0x2`: datagrams (UDP, or a UNIX datagram socket).
+    Dgram,
+}
+
+impl Protocol {
+    const fn nibble(self) -> u8 {
+        match self {
+            Self::Unspec => 0,
+            Self::Stream => 1,
+            Self::Dgram => 2,
+        }
+    }
+
+    const fn from_nibble(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Self::Unspec),
+            1 => Some(Self::Stream),
+            2 => Some(Self::Dgram),
+            _ => None,
+        }
+    }
+}
+
+/// Where the TLVs of a checked header start, from bytes 12..16. `None` for a LOCAL header whose
+/// family/protocol byte is invalid or whose address block does not fit: its body is opaque.
+#[inline(always)]
+pub(crate) const fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
+    let addr = match (
+        Family::from_nibble(fam_proto >> 4),
+        Protocol::from_nibble(fam_proto & 0xf),
+    ) {
+        (Some(f), Some(_)) => f.address_len(),
+        _ => return None,
+    };
+    if (ver_cmd & 0xf) == 0 && (len as usize) < addr {
+        return None;
+    }
+    Some(V2_HEADER_LEN + addr)
+}
+
+/// Parses a v2 header at the start of `buf` with the default [`ParserConfig`].
+///
+/// Returns [`Status::Complete`] with a view over exactly the header's bytes and its length
+/// (`16 + len`), [`Status::Incomplete`] with the exact count of missing bytes once the 16-byte
+/// fixed part is in (a lower bound before), or the error. Input starting with `PROXY` is
+/// [`ParseError::NotProxyHeader`] here; use [`crate::parse`] to accept both versions.
+///
+/// # Errors
+/// Any [`ParseError`] of the v2 categories: `not-proxy`, `unsupported`, `invalid-v2`,
+/// `too-long`, `bad-tlv`, `bad-checksum`.
+///
+/// ```
+/// use proxy_wire::{v2, Status};
+///
+/// let bytes = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00";
+/// assert_eq!(v2::parse(&bytes[..10]).unwrap(), Status::Incomplete { needed: 6.try_into().unwrap() });
+/// let Ok(Status::Complete { header, consumed }) = v2::parse(bytes) else { panic!() };
+/// assert_eq!((header.command(), consumed), (v2::Command::Local, 16));
+/// ```
+#[inline]
+pub fn parse(buf: &[u8]) -> Result<Status<Header<&[u8]>>, ParseError> {
+    parse_with(buf, &ParserConfig::DEFAULT)
+}
+
+/// The v2 parser behind [`parse`] and [`ParserConfig::parse_v2`].
+///
+/// The fixed part is read by offset, not with nom: it is 16 bytes at known positions, and this
+/// is the whole cost of the common header without TLVs. nom walks the TLV area.
+#[inline]
+pub(crate) fn parse_with<'a>(
+    buf: &'a [u8],
+    config: &ParserConfig,
+) -> Result<Status<Header<&'a [u8]>>, ParseError> {
+    let Some(fixed) = buf.first_chunk::<V2_HEADER_LEN>() else {
+        return partial(buf).map(|needed| Status::Incomplete { needed });
+    };
+    if fixed[..12] != SIGNATURE {
+        return Err(signature_mismatch(buf));
+    }
+    let ver_cmd = fixed[12];
+    check_version_command(ver_cmd)?;
+    let fam_proto = fixed[13];
+    let len = u16::from_be_bytes([fixed[14], fixed[15]]);
+    let size = V2_HEADER_LEN + len as usize;
+    if size > config.max_v2_len {
+        return Err(ParseError::V2TooLong {
+            size,
+            limit: config.max_v2_len,
+        });
+    }
+    if ver_cmd & 0xf == 1 {
+        check_proxy_block(fam_proto, len)?;
+    }
+    let Some(header) = buf.get(..size) else {
+        let missing = size - buf.len();
+        return Ok(Status::Incomplete {
+            needed: NonZeroUsize::new(missing).unwrap_or(NonZeroUsize::MIN),
+        });
+    };
+    if let Some(start) = tlv_start(ver_cmd, fam_proto, len) {
+        if start < size {
+            header::check_tlvs(header, start, config.verify_crc32c)?;
+        }
+    }
+    Ok(Status::Complete {
+        header: Header::new_unchecked(header),
+        consumed: size,
+    })
+}
+
+/// Parses one datagram that must hold a whole v2 header (PROTOCOL.md §1: never split over
+/// datagrams). Used by [`crate::parse_datagram`].
+pub(crate) fn check_version_command(ver_cmd: u8) -> Result<(), ParseError> {
+    if ver_cmd >> 4 != 2 {
+        return Err(ParseError::UnsupportedVersion {
+            version: ver_cmd >> 4,
+        });
+    }
+    if ver_cmd & 0xf > 1 {
+        return Err(ParseError::InvalidCommand {
+            command: ver_cmd & 0xf,
+        });
+    }
+    Ok(())
+}
+
+/// For PROXY: a valid family and protocol, and a `len` that holds the address block.
+#[inline]
+fn check_proxy_block(fam_proto: u8, len: u16) -> Result<(), ParseError> {
+    let family = Family::from_nibble(fam_proto >> 4);
+    let protocol = Protocol::from_nibble(fam_proto & 0xf);
+    let (Some(family), Some(_)) = (family, protocol) else {
+        return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
+    };
+    let required = family.address_len() as u16;
+    if len < required {
+        return Err(ParseError::AddressBlockTooShort { len, required });
+    }
+    Ok(())
+}
+
+#[cold]
+fn signature_mismatch(buf: &[u8]) -> ParseError {
+    let (offset, byte) = buf
+        .iter()
+        .zip(SIGNATURE.iter())
+        .enumerate()
+        .find(|(_, (b, s))| b != s)
+        .map_or((0, 0), |(i, (&b, _))| (i, b));
+    ParseError::NotProxyHeader { offset, byte }
+}
+
+/// Fewer than 16 bytes: incomplete while they are a prefix of a valid fixed part.
+#[cold]
+fn partial(buf: &[u8]) -> Result<NonZeroUsize, ParseError> {
+    if buf.iter().zip(SIGNATURE.iter()).any(|(b, s)| b != s) {
+        return Err(signature_mismatch(buf));
+    }
+    if let Some(&ver_cmd) = buf.get(12) {
+        check_version_command(ver_cmd)?;
+        if let Some(&fam_proto) = buf.get(13) {
+            if ver_cmd & 0xf == 1
+                && (Family::from_nibble(fam_proto >> 4).is_none()
+                    || Protocol::from_nibble(fam_proto & 0xf).is_none())
+            {
+                return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
+            }
+        }
+    }
+    Ok(NonZeroUsize::new(V2_HEADER_LEN - buf.len()).unwrap_or(NonZeroUsize::MIN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tlv_start_by_family() {
+        assert_eq!(tlv_start(0x21, 0x11, 12), Some(28));
+        assert_eq!(tlv_start(0x21, 0x00, 0), Some(16));
+        // LOCAL with an address block that does not fit: opaque body
+        assert_eq!(tlv_start(0x20, 0x11, 4), None);
+        // LOCAL with an invalid family: opaque
+        assert_eq!(tlv_start(0x20, 0xff, 40), None);
+        assert_eq!(tlv_start(0x20, 0x31, 216), Some(232));
+    }
+}

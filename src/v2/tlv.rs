@@ -1,0 +1,651 @@
+//! TLVs: [`TlvType`], [`Tlv`], the [`Tlvs`] iterator, typed [`TlvValue`]s and the [`Ssl`] view.
+
+use core::fmt;
+
+use nom::number::complete::{be_u32, be_u64, be_u8, le_u32};
+use nom::{IResult, Parser};
+
+use super::header::walk_tlvs;
+use crate::ParseError;
+
+/// A TLV type byte. An open set: the registry grows, so this is a newtype with constants for
+/// the known types rather than a closed enum; any byte is a valid `TlvType`.
+///
+/// ```
+/// use proxy_wire::v2::TlvType;
+///
+/// assert_eq!(TlvType::ALPN, TlvType(0x01));
+/// assert_eq!(TlvType::AUTHORITY.name(), Some("AUTHORITY"));
+/// assert!(TlvType(0xe5).is_custom());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(clippy::exhaustive_structs)] // a byte is a byte
+pub struct TlvType(pub u8);
+
+impl TlvType {
+    /// `0x01` ALPN: the application protocol (e.g. `h2`).
+    pub const ALPN: Self = Self(0x01);
+    /// `0x02` AUTHORITY: the host name the client asked for (e.g. TLS SNI), UTF-8.
+    pub const AUTHORITY: Self = Self(0x02);
+    /// `0x03` CRC32C: checksum of the whole header with this field zeroed.
+    pub const CRC32C: Self = Self(0x03);
+    /// `0x04` NOOP: padding, ignored.
+    pub const NOOP: Self = Self(0x04);
+    /// `0x05` UNIQUE_ID: an opaque connection id of at most 128 bytes.
+    pub const UNIQUE_ID: Self = Self(0x05);
+    /// `0x20` SSL: client bits, verify result, then sub-TLVs.
+    pub const SSL: Self = Self(0x20);
+    /// `0x21` SSL sub-TLV: TLS version text (e.g. `TLSv1.3`).
+    pub const SSL_VERSION: Self = Self(0x21);
+    /// `0x22` SSL sub-TLV: client certificate subject Common Name.
+    pub const SSL_CN: Self = Self(0x22);
+    /// `0x23` SSL sub-TLV: cipher name.
+    pub const SSL_CIPHER: Self = Self(0x23);
+    /// `0x24` SSL sub-TLV: certificate signature algorithm.
+    pub const SSL_SIG_ALG: Self = Self(0x24);
+    /// `0x25` SSL sub-TLV: certificate key algorithm.
+    pub const SSL_KEY_ALG: Self = Self(0x25);
+    /// `0x26` SSL sub-TLV: key exchange group.
+    pub const SSL_GROUP: Self = Self(0x26);
+    /// `0x27` SSL sub-TLV: signature scheme.
+    pub const SSL_SIG_SCHEME: Self = Self(0x27);
+    /// `0x28` SSL sub-TLV: the client certificate, DER.
+    pub const SSL_CLIENT_CERT: Self = Self(0x28);
+    /// `0x30` NETNS: network namespace name, US-ASCII.
+    pub const NETNS: Self = Self(0x30);
+    /// `0xE0` Google Cloud: 8-byte big-endian Private Service Connect connection id.
+    pub const GCP: Self = Self(0xE0);
+    /// `0xEA` AWS: subtype `0x01` then the VPC endpoint id text.
+    pub const AWS: Self = Self(0xEA);
+    /// `0xEE` Azure: subtype `0x01` then a 4-byte little-endian private endpoint link id.
+    pub const AZURE: Self = Self(0xEE);
+
+    /// The specification's name for a known type.
+    ///
+    /// ```
+    /// assert_eq!(proxy_wire::v2::TlvType(0x22).name(), Some("SSL_CN"));
+    /// assert_eq!(proxy_wire::v2::TlvType(0x99).name(), None);
+    /// ```
+    pub const fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0x01 => "ALPN",
+            0x02 => "AUTHORITY",
+            0x03 => "CRC32C",
+            0x04 => "NOOP",
+            0x05 => "UNIQUE_ID",
+            0x20 => "SSL",
+            0x21 => "SSL_VERSION",
+            0x22 => "SSL_CN",
+            0x23 => "SSL_CIPHER",
+            0x24 => "SSL_SIG_ALG",
+            0x25 => "SSL_KEY_ALG",
+            0x26 => "SSL_GROUP",
+            0x27 => "SSL_SIG_SCHEME",
+            0x28 => "SSL_CLIENT_CERT",
+            0x30 => "NETNS",
+            0xE0 => "GCP",
+            0xEA => "AWS",
+            0xEE => "AZURE",
+            _ => return None,
+        })
+    }
+
+    /// `0xE0..=0xEF`: reserved for application-specific data (cloud vendors use it).
+    ///
+    /// ```
+    /// assert!(proxy_wire::v2::TlvType::AWS.is_custom());
+    /// ```
+    pub const fn is_custom(self) -> bool {
+        matches!(self.0, 0xE0..=0xEF)
+    }
+
+    /// `0xF0..=0xF7`: reserved for temporary experimental use.
+    ///
+    /// ```
+    /// assert!(proxy_wire::v2::TlvType(0xF3).is_experimental());
+    /// ```
+    pub const fn is_experimental(self) -> bool {
+        matches!(self.0, 0xF0..=0xF7)
+    }
+
+    /// `0xF8..=0xFF`: reserved for future use.
+    ///
+    /// ```
+    /// assert!(proxy_wire::v2::TlvType(0xFF).is_future());
+    /// ```
+    pub const fn is_future(self) -> bool {
+        matches!(self.0, 0xF8..=0xFF)
+    }
+}
+
+impl fmt::Debug for TlvType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{name}({:#04x})", self.0),
+            None => write!(f, "TlvType({:#04x})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for TlvType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl From<u8> for TlvType {
+    fn from(v: u8) -> Self {
+        Self(v)
+    }
+}
+
+/// One TLV: its type and its value bytes, borrowed from the header.
+///
+/// ```
+/// use proxy_wire::v2::{Tlv, TlvType, TlvValue};
+///
+/// let tlv = Tlv::new(TlvType::ALPN, b"h2");
+/// assert_eq!(tlv.value(), Ok(TlvValue::Alpn(b"h2")));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Tlv<'a> {
+    tlv_type: TlvType,
+    value: &'a [u8],
+    /// Offset of the value in the header (0 for a TLV made with [`Tlv::new`]).
+    offset: usize,
+}
+
+impl<'a> Tlv<'a> {
+    /// A TLV from its parts (to decode a value with [`Tlv::value`], or to encode it with
+    /// [`TlvSpec::from`](super::TlvSpec)).
+    ///
+    /// ```
+    /// use proxy_wire::v2::{Tlv, TlvType};
+    ///
+    /// assert_eq!(Tlv::new(TlvType(0xf0), b"x").value_bytes(), b"x");
+    /// ```
+    pub const fn new(tlv_type: TlvType, value: &'a [u8]) -> Self {
+        Self {
+            tlv_type,
+            value,
+            offset: 0,
+        }
+    }
+
+    /// The type byte.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{Tlv, TlvType};
+    /// assert_eq!(Tlv::new(TlvType::NOOP, b"").tlv_type(), TlvType::NOOP);
+    /// ```
+    pub const fn tlv_type(&self) -> TlvType {
+        self.tlv_type
+    }
+
+    /// The raw value bytes.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{Tlv, TlvType};
+    /// assert_eq!(Tlv::new(TlvType::NOOP, b"\0\0").value_bytes(), b"\0\0");
+    /// ```
+    pub const fn value_bytes(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// Bytes on the wire: 3 + the value's length.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{Tlv, TlvType};
+    /// assert_eq!(Tlv::new(TlvType::ALPN, b"h2").wire_len(), 5);
+    /// ```
+    pub const fn wire_len(&self) -> usize {
+        3 + self.value.len()
+    }
+
+    pub(crate) const fn value_offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Decodes the value by its type. Unknown types (and vendor TLVs of an unknown subtype)
+    /// give [`TlvValue::Other`], never an error.
+    ///
+    /// # Errors
+    /// [`ParseError::InvalidTlvValue`] when a known type's value breaks that type's rules
+    /// (wrong length, text that is not UTF-8 or ASCII); [`ParseError::SslTooShort`] and the
+    /// framing errors for a malformed SSL value. A header's TLVs never fail framing or the
+    /// rules the parser checks; the other rules are checked here, lazily, so one odd value
+    /// does not reject a header.
+    ///
+    /// ```
+    /// use proxy_wire::v2::{Tlv, TlvType, TlvValue};
+    ///
+    /// assert_eq!(Tlv::new(TlvType::GCP, &7u64.to_be_bytes()).value(), Ok(TlvValue::GcpPscConnectionId(7)));
+    /// assert!(Tlv::new(TlvType::GCP, b"short").value().is_err());
+    /// assert_eq!(
+    ///     Tlv::new(TlvType::AWS, b"\x01vpce-08d2bf15fac5001c9").value(),
+    ///     Ok(TlvValue::AwsVpceId("vpce-08d2bf15fac5001c9"))
+    /// );
+    /// ```
+    pub fn value(&self) -> Result<TlvValue<'a>, ParseError> {
+        let v = self.value;
+        let bad = |reason| ParseError::InvalidTlvValue {
+            tlv_type: self.tlv_type.0,
+            len: v.len(),
+            reason,
+        };
+        let utf8 = |reason| core::str::from_utf8(v).map_err(|_| bad(reason));
+        Ok(match self.tlv_type {
+            TlvType::ALPN => TlvValue::Alpn(v),
+            TlvType::AUTHORITY => TlvValue::Authority(utf8("AUTHORITY is not UTF-8")?),
+            TlvType::CRC32C => {
+                TlvValue::Crc32c(exact::<u32>(v, be_u32).ok_or(bad("CRC32C must be 4 bytes"))?)
+            }
+            TlvType::NOOP => TlvValue::Noop(v.len()),
+            TlvType::UNIQUE_ID if v.len() > super::UNIQUE_ID_MAX_LEN => {
+                return Err(bad("UNIQUE_ID is longer than 128 bytes"))
+            }
+            TlvType::UNIQUE_ID => TlvValue::UniqueId(v),
+            TlvType::SSL => {
+                super::header::check_ssl(v, self.offset.saturating_sub(3))?;
+                TlvValue::Ssl(Ssl::from_value(v).ok_or(bad("SSL is shorter than 5 bytes"))?)
+            }
+            TlvType::SSL_VERSION => TlvValue::SslVersion(utf8("SSL_VERSION is not UTF-8")?),
+            TlvType::SSL_CN => TlvValue::SslCn(utf8("SSL_CN is not UTF-8")?),
+            TlvType::SSL_CIPHER => TlvValue::SslCipher(utf8("SSL_CIPHER is not UTF-8")?),
+            TlvType::SSL_SIG_ALG => TlvValue::SslSigAlg(utf8("SSL_SIG_ALG is not UTF-8")?),
+            TlvType::SSL_KEY_ALG => TlvValue::SslKeyAlg(utf8("SSL_KEY_ALG is not UTF-8")?),
+            TlvType::SSL_GROUP => TlvValue::SslGroup(utf8("SSL_GROUP is not UTF-8")?),
+            TlvType::SSL_SIG_SCHEME => TlvValue::SslSigScheme(utf8("SSL_SIG_SCHEME is not UTF-8")?),
+            TlvType::SSL_CLIENT_CERT => TlvValue::SslClientCert(v),
+            TlvType::NETNS if v.is_ascii() => TlvValue::Netns(utf8("NETNS is not ASCII")?),
+            TlvType::NETNS => return Err(bad("NETNS is not US-ASCII")),
+            TlvType::GCP => TlvValue::GcpPscConnectionId(
+                exact::<u64>(v, be_u64).ok_or(bad("GCP PSC connection id must be 8 bytes"))?,
+            ),
+            TlvType::AWS => match subtyped(v) {
+                Some((0x01, id)) if id.is_ascii() => TlvValue::AwsVpceId(
+                    core::str::from_utf8(id)
+                        .map_err(|_| bad("AWS VPC endpoint id is not ASCII"))?,
+                ),
+                Some((0x01, _)) => return Err(bad("AWS VPC endpoint id is not ASCII")),
+                Some(_) => TlvValue::Other(*self),
+                None => return Err(bad("AWS TLV has no subtype")),
+            },
+            TlvType::AZURE => match subtyped(v) {
+                Some((0x01, id)) => TlvValue::AzurePrivateEndpointLinkId(
+                    exact::<u32>(id, le_u32).ok_or(bad("Azure link id must be 4 bytes"))?,
+                ),
+                Some(_) => TlvValue::Other(*self),
+                None => return Err(bad("Azure TLV has no subtype")),
+            },
+            _ => TlvValue::Other(*self),
+        })
+    }
+}
+
+/// `v` is exactly one `T` as `p` reads it.
+fn exact<'i, T>(v: &'i [u8], mut p: impl FnMut(&'i [u8]) -> IResult<&'i [u8], T, ()>) -> Option<T> {
+    match p(v) {
+        Ok(([], t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// A vendor TLV's subtype byte and the rest.
+fn subtyped(v: &[u8]) -> Option<(u8, &[u8])> {
+    let r: IResult<&[u8], u8, ()> = be_u8(v);
+    r.ok().map(|(rest, sub)| (sub, rest))
+}
+
+impl fmt::Debug for Tlv<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tlv")
+            .field("type", &self.tlv_type)
+            .field("value", &HexBytes(self.value))
+            .finish()
+    }
+}
+
+struct HexBytes<'a>(&'a [u8]);
+
+impl fmt::Debug for HexBytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A TLV's value decoded by its type, from [`Tlv::value`]. Text values borrow the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlvValue<'a> {
+    /// `0x01`: the application protocol.
+    Alpn(&'a [u8]),
+    /// `0x02`: the host name (UTF-8 checked).
+    Authority(&'a str),
+    /// `0x03`: the carried checksum.
+    Crc32c(u32),
+    /// `0x04`: padding of this many bytes.
+    Noop(usize),
+    /// `0x05`: the connection's unique id (at most 128 bytes).
+    UniqueId(&'a [u8]),
+    /// `0x20`: TLS information with sub-TLVs.
+    Ssl(Ssl<'a>),
+    /// `0x21` (SSL sub-TLV): TLS version.
+    SslVersion(&'a str),
+    /// `0x22` (SSL sub-TLV): client certificate Common Name.
+    SslCn(&'a str),
+    /// `0x23` (SSL sub-TLV): cipher.
+    SslCipher(&'a str),
+    /// `0x24` (SSL sub-TLV): certificate signature algorithm.
+    SslSigAlg(&'a str),
+    /// `0x25` (SSL sub-TLV): certificate key algorithm.
+    SslKeyAlg(&'a str),
+    /// `0x26` (SSL sub-TLV): key exchange group.
+    SslGroup(&'a str),
+    /// `0x27` (SSL sub-TLV): signature scheme.
+    SslSigScheme(&'a str),
+    /// `0x28` (SSL sub-TLV): the client certificate, DER bytes.
+    SslClientCert(&'a [u8]),
+    /// `0x30`: network namespace name.
+    Netns(&'a str),
+    /// `0xE0`: Google Cloud Private Service Connect connection id.
+    GcpPscConnectionId(u64),
+    /// `0xEA` subtype `0x01`: AWS VPC endpoint id.
+    AwsVpceId(&'a str),
+    /// `0xEE` subtype `0x01`: Azure private endpoint link id (little-endian on the wire).
+    AzurePrivateEndpointLinkId(u32),
+    /// Any other type, or a vendor TLV of another subtype: the raw TLV.
+    Other(Tlv<'a>),
+}
+
+/// Iterator over TLVs in wire order. Framing was checked when the header was parsed, so the
+/// iterator yields plain [`Tlv`]s, never errors.
+///
+/// ```
+/// use proxy_wire::v2;
+///
+/// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x08\x04\x00\x00\x04\x00\x02\0\0";
+/// let header = v2::Header::new_checked(&input[..]).unwrap();
+/// assert_eq!(header.tlvs().map(|t| t.wire_len()).sum::<usize>(), 8);
+/// ```
+#[derive(Clone)]
+pub struct Tlvs<'a> {
+    rest: &'a [u8],
+    /// Offset of `rest` in the header.
+    offset: usize,
+}
+
+impl<'a> Tlvs<'a> {
+    pub(crate) const fn new(area: &'a [u8], offset: usize) -> Self {
+        Self { rest: area, offset }
+    }
+}
+
+impl<'a> Iterator for Tlvs<'a> {
+    type Item = Tlv<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Tlv<'a>> {
+        let r: IResult<&'a [u8], (u8, &'a [u8]), ()> = (
+            be_u8,
+            nom::multi::length_data(nom::number::complete::be_u16),
+        )
+            .parse(self.rest);
+        match r {
+            Ok((rest, (t, value))) => {
+                let tlv = Tlv {
+                    tlv_type: TlvType(t),
+                    value,
+                    offset: self.offset + 3,
+                };
+                self.offset += 3 + value.len();
+                self.rest = rest;
+                Some(tlv)
+            }
+            Err(_) => {
+                // Unreachable for checked areas; stop rather than loop or panic.
+                self.rest = &[];
+                None
+            }
+        }
+    }
+}
+
+impl core::iter::FusedIterator for Tlvs<'_> {}
+
+impl fmt::Debug for Tlvs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// The client bits of an SSL TLV: which of `SSL`, `CERT_CONN`, `CERT_SESS` are set.
+///
+/// ```
+/// use proxy_wire::v2::SslClient;
+///
+/// let c = SslClient(0x05);
+/// assert!(c.contains(SslClient::SSL) && c.contains(SslClient::CERT_SESS));
+/// assert!(!c.contains(SslClient::CERT_CONN));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[allow(clippy::exhaustive_structs)] // a bit field is a byte
+pub struct SslClient(pub u8);
+
+impl SslClient {
+    /// `0x01`: the client connected over SSL/TLS.
+    pub const SSL: Self = Self(0x01);
+    /// `0x02`: the client provided a certificate over this connection.
+    pub const CERT_CONN: Self = Self(0x02);
+    /// `0x04`: the client provided a certificate at least once over this TLS session.
+    pub const CERT_SESS: Self = Self(0x04);
+
+    /// Whether every bit of `other` is set.
+    ///
+    /// ```
+    /// use proxy_wire::v2::SslClient;
+    ///
+    /// assert!(SslClient(0x07).contains(SslClient(0x03)));
+    /// ```
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for SslClient {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// The SSL TLV (`0x20`): client bits, the verify result and sub-TLVs.
+///
+/// ```
+/// use proxy_wire::v2::{Ssl, SslClient};
+///
+/// let value = b"\x07\x00\x00\x00\x00\x21\x00\x07TLSv1.3\x22\x00\x01x";
+/// let ssl = Ssl::from_value(value).unwrap();
+/// assert_eq!(ssl.client(), SslClient(0x07));
+/// assert!(ssl.is_verified());
+/// assert_eq!(ssl.version(), Some("TLSv1.3"));
+/// assert_eq!(ssl.cn(), Some("x"));
+/// assert_eq!(ssl.sub_tlvs().count(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ssl<'a> {
+    client: u8,
+    verify: u32,
+    subs: &'a [u8],
+}
+
+impl<'a> Ssl<'a> {
+    /// Bytes before the sub-TLVs: client (1) and verify (4).
+    pub const FIXED_LEN: usize = 5;
+
+    /// Reads an SSL TLV's value. `None` if it is shorter than 5 bytes or its sub-TLVs are not
+    /// well framed (a parsed header's SSL TLV always reads).
+    ///
+    /// ```
+    /// assert!(proxy_wire::v2::Ssl::from_value(b"\x01\0\0").is_none());
+    /// ```
+    pub fn from_value(value: &'a [u8]) -> Option<Self> {
+        let r: IResult<&[u8], (u8, u32), ()> = (be_u8, be_u32).parse(value);
+        let (subs, (client, verify)) = r.ok()?;
+        walk_tlvs(subs, 0, |_, _, _| Ok(())).ok()?;
+        Some(Self {
+            client,
+            verify,
+            subs,
+        })
+    }
+
+    /// The client bits.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{Ssl, SslClient};
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0").unwrap().client(), SslClient::SSL);
+    /// ```
+    pub const fn client(&self) -> SslClient {
+        SslClient(self.client)
+    }
+
+    /// The verify field: 0 when the client presented a certificate that verified.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\x01").unwrap().verify(), 1);
+    /// ```
+    pub const fn verify(&self) -> u32 {
+        self.verify
+    }
+
+    /// `verify == 0`.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert!(!Ssl::from_value(b"\x01\0\0\0\x01").unwrap().is_verified());
+    /// ```
+    pub const fn is_verified(&self) -> bool {
+        self.verify == 0
+    }
+
+    /// The sub-TLVs in wire order.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0").unwrap().sub_tlvs().count(), 0);
+    /// ```
+    pub fn sub_tlvs(&self) -> Tlvs<'a> {
+        Tlvs::new(self.subs, 0)
+    }
+
+    /// The first sub-TLV of a type.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::{Ssl, TlvType};
+    /// let ssl = Ssl::from_value(b"\x01\0\0\0\0\x23\x00\x03AES").unwrap();
+    /// assert_eq!(ssl.find(TlvType::SSL_CIPHER).unwrap().value_bytes(), b"AES");
+    /// ```
+    pub fn find(&self, tlv_type: TlvType) -> Option<Tlv<'a>> {
+        self.sub_tlvs().find(|t| t.tlv_type() == tlv_type)
+    }
+
+    fn text(&self, tlv_type: TlvType) -> Option<&'a str> {
+        self.find(tlv_type)
+            .and_then(|t| core::str::from_utf8(t.value_bytes()).ok())
+    }
+
+    /// `SSL_VERSION` (`0x21`), if present and UTF-8.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0").unwrap().version(), None);
+    /// ```
+    pub fn version(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_VERSION)
+    }
+
+    /// `SSL_CN` (`0x22`): the client certificate's Common Name.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x03\0\0\0\0\x22\x00\x01a").unwrap().cn(), Some("a"));
+    /// ```
+    pub fn cn(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_CN)
+    }
+
+    /// `SSL_CIPHER` (`0x23`).
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0\x23\x00\x01c").unwrap().cipher(), Some("c"));
+    /// ```
+    pub fn cipher(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_CIPHER)
+    }
+
+    /// `SSL_SIG_ALG` (`0x24`).
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0\x24\x00\x01s").unwrap().sig_alg(), Some("s"));
+    /// ```
+    pub fn sig_alg(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_SIG_ALG)
+    }
+
+    /// `SSL_KEY_ALG` (`0x25`).
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0\x25\x00\x01k").unwrap().key_alg(), Some("k"));
+    /// ```
+    pub fn key_alg(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_KEY_ALG)
+    }
+
+    /// `SSL_GROUP` (`0x26`).
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0\x26\x00\x01g").unwrap().group(), Some("g"));
+    /// ```
+    pub fn group(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_GROUP)
+    }
+
+    /// `SSL_SIG_SCHEME` (`0x27`).
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x01\0\0\0\0\x27\x00\x01s").unwrap().sig_scheme(), Some("s"));
+    /// ```
+    pub fn sig_scheme(&self) -> Option<&'a str> {
+        self.text(TlvType::SSL_SIG_SCHEME)
+    }
+
+    /// `SSL_CLIENT_CERT` (`0x28`): the client certificate, DER.
+    ///
+    /// ```
+    /// # use proxy_wire::v2::Ssl;
+    /// assert_eq!(Ssl::from_value(b"\x03\0\0\0\0\x28\x00\x01\x30").unwrap().client_cert(), Some(&b"\x30"[..]));
+    /// ```
+    pub fn client_cert(&self) -> Option<&'a [u8]> {
+        self.find(TlvType::SSL_CLIENT_CERT).map(|t| t.value_bytes())
+    }
+}
+
+impl fmt::Debug for Ssl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ssl")
+            .field("client", &self.client())
+            .field("verify", &self.verify)
+            .field("sub_tlvs", &self.sub_tlvs())
+            .finish()
+    }
+}
