@@ -86,7 +86,11 @@ fn from_hex(s: &str) -> Result<Vec<u8>, String> {
 
 fn describe(header: &Header<'_>, consumed: usize, input: &[u8]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "PROXY protocol v{} header, {consumed} bytes", header.version());
+    let _ = writeln!(
+        out,
+        "PROXY protocol v{} header, {consumed} bytes",
+        header.version()
+    );
     match header {
         Header::V1(h) => {
             let proto = match h {
@@ -123,8 +127,16 @@ fn describe(header: &Header<'_>, consumed: usize, input: &[u8]) -> String {
     }
     match header.addresses() {
         Addresses::Unix { src, dst } => {
-            let _ = writeln!(out, "  source:      {}", String::from_utf8_lossy(src).escape_debug());
-            let _ = writeln!(out, "  destination: {}", String::from_utf8_lossy(dst).escape_debug());
+            let _ = writeln!(
+                out,
+                "  source:      {}",
+                String::from_utf8_lossy(src).escape_debug()
+            );
+            let _ = writeln!(
+                out,
+                "  destination: {}",
+                String::from_utf8_lossy(dst).escape_debug()
+            );
         }
         a => match (a.source(), a.destination()) {
             (Some(s), Some(d)) => {
@@ -218,7 +230,11 @@ fn describe_tlv(out: &mut String, t: &Tlv<'_>, indent: &str) {
                 "client {c:#04x} [{}], verify {} ({})",
                 bits.join(", "),
                 ssl.verify(),
-                if ssl.is_verified() { "ok" } else { "not verified" }
+                if ssl.is_verified() {
+                    "ok"
+                } else {
+                    "not verified"
+                }
             );
             let inner = format!("{indent}  ");
             for sub in ssl.sub_tlvs() {

@@ -47,7 +47,10 @@ fn the_counter_sees_allocations() {
 fn parsing_every_shape_allocates_nothing() {
     let src: SocketAddr = "192.0.2.1:56324".parse().unwrap();
     let dst: SocketAddr = "198.51.100.2:443".parse().unwrap();
-    let subs = [TlvSpec::ssl_version("TLSv1.3"), TlvSpec::ssl_cn("client.example.com")];
+    let subs = [
+        TlvSpec::ssl_version("TLSv1.3"),
+        TlvSpec::ssl_cn("client.example.com"),
+    ];
     let tlvs = [
         TlvSpec::alpn(b"h2"),
         TlvSpec::authority("example.com"),
@@ -56,7 +59,11 @@ fn parsing_every_shape_allocates_nothing() {
         TlvSpec::noop(13),
     ];
     let mut v2_tlv = [0u8; 256];
-    let n = v2::Builder::proxy(Protocol::Stream, (src, dst)).tlvs(&tlvs).crc32c(true).encode(&mut v2_tlv).unwrap();
+    let n = v2::Builder::proxy(Protocol::Stream, (src, dst))
+        .tlvs(&tlvs)
+        .crc32c(true)
+        .encode(&mut v2_tlv)
+        .unwrap();
     let inputs: Vec<Vec<u8>> = vec![
         b"PROXY TCP4 192.168.1.10 10.0.0.1 56324 443\r\n".to_vec(),
         b"PROXY TCP6 fe80:abcd:1234:5678:9abc:def0:1234:5678 fe80:abcd:1234:5678:9abc:def0:1234:5679 65535 65534\r\n".to_vec(),
@@ -92,10 +99,16 @@ fn slice_encoding_allocates_nothing() {
     let src: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
     let dst: SocketAddr = "192.0.2.1:2".parse().unwrap();
     let subs = [TlvSpec::ssl_version("TLSv1.3")];
-    let tlvs = [TlvSpec::alpn(b"h2"), TlvSpec::ssl(SslClient::SSL, 0, &subs), TlvSpec::gcp(1)];
+    let tlvs = [
+        TlvSpec::alpn(b"h2"),
+        TlvSpec::ssl(SslClient::SSL, 0, &subs),
+        TlvSpec::gcp(1),
+    ];
     let mut out = [0u8; 512];
     let count = allocations(|| {
-        let b = v2::Builder::proxy(Protocol::Stream, (src, dst)).tlvs(&tlvs).crc32c(true);
+        let b = v2::Builder::proxy(Protocol::Stream, (src, dst))
+            .tlvs(&tlvs)
+            .crc32c(true);
         let n = b.encode(std::hint::black_box(&mut out)).unwrap();
         std::hint::black_box(n);
         let h = v1::Header::from_socket_addrs(src, dst);

@@ -7,8 +7,14 @@ use std::process::{Command, Output};
 fn decode_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe path");
     let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let bin = dir.join("examples").join(format!("decode{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not built (cargo test builds examples)", bin.display());
+    let bin = dir
+        .join("examples")
+        .join(format!("decode{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not built (cargo test builds examples)",
+        bin.display()
+    );
     bin
 }
 
@@ -32,17 +38,26 @@ fn decodes_a_v2_header_with_tlvs_from_hex() {
     // correct CRC32C, followed by application data.
     use proxy_wire::{v2, Encode};
     let subs = [v2::TlvSpec::ssl_version("TLSv1.3")];
-    let tlvs = [v2::TlvSpec::alpn(b"h2"), v2::TlvSpec::ssl(v2::SslClient(7), 0, &subs)];
+    let tlvs = [
+        v2::TlvSpec::alpn(b"h2"),
+        v2::TlvSpec::ssl(v2::SslClient(7), 0, &subs),
+    ];
     let src: std::net::SocketAddr = "192.0.2.1:56324".parse().unwrap();
     let dst: std::net::SocketAddr = "198.51.100.2:443".parse().unwrap();
-    let b = v2::Builder::proxy(v2::Protocol::Stream, (src, dst)).tlvs(&tlvs).crc32c(true);
+    let b = v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
+        .tlvs(&tlvs)
+        .crc32c(true);
     let mut buf = vec![0u8; b.encoded_len()];
     let n = b.encode(&mut buf).unwrap();
     let mut input: String = buf[..n].iter().map(|b| format!("{b:02x}")).collect();
     input.push_str("474554"); // "GET"
     let out = run(&[&input], None);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for want in [
         "PROXY protocol v2 header, 58 bytes",
         "command:     PROXY",
@@ -62,7 +77,10 @@ fn decodes_a_v2_header_with_tlvs_from_hex() {
 
 #[test]
 fn decodes_raw_bytes_from_stdin() {
-    let out = run(&[], Some(b"PROXY TCP6 2001:db8::1 2001:db8::2 4000 443\r\nhello"));
+    let out = run(
+        &[],
+        Some(b"PROXY TCP6 2001:db8::1 2001:db8::2 4000 443\r\nhello"),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(text.contains("source:      [2001:db8::1]:4000"), "{text}");
@@ -74,7 +92,10 @@ fn bad_input_prints_the_precise_error_and_fails() {
     let out = run(&["PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\\r\\n"], None);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("error [bad-port]: invalid v1 destination port at offset 30"), "{err}");
+    assert!(
+        err.contains("error [bad-port]: invalid v1 destination port at offset 30"),
+        "{err}"
+    );
     let out = run(&["0d0a0d0a000d0a515549540a"], None);
     assert_eq!(out.status.code(), Some(1), "a prefix is incomplete");
     let out = run(&["zz"], None);

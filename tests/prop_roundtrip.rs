@@ -32,7 +32,10 @@ fn gen_tlv() -> impl Strategy<Value = GenTlv> {
         (
             any::<u8>(),
             any::<u32>(),
-            prop::collection::vec((0x21u8..=0x2a, prop::collection::vec(any::<u8>(), 0..24)), 0..5)
+            prop::collection::vec(
+                (0x21u8..=0x2a, prop::collection::vec(any::<u8>(), 0..24)),
+                0..5
+            )
         )
             .prop_map(|(c, v, subs)| GenTlv::Ssl(c, v, subs)),
     ]
@@ -57,27 +60,44 @@ enum GenAddrs {
 
 fn path() -> impl Strategy<Value = Vec<u8>> {
     // trailing NULs are padding on the wire, so a generated path ends in a non-NUL byte
-    prop::collection::vec(any::<u8>(), 0..=108)
-        .prop_map(|mut p| {
-            while p.last() == Some(&0) {
-                p.pop();
-            }
-            p
-        })
+    prop::collection::vec(any::<u8>(), 0..=108).prop_map(|mut p| {
+        while p.last() == Some(&0) {
+            p.pop();
+        }
+        p
+    })
 }
 
 fn gen_v2() -> impl Strategy<Value = GenV2> {
-    let v4 = (any::<u32>(), any::<u16>()).prop_map(|(a, p)| SocketAddrV4::new(Ipv4Addr::from(a), p));
-    let v6 = (any::<u128>(), any::<u16>()).prop_map(|(a, p)| SocketAddrV6::new(Ipv6Addr::from(a), p, 0, 0));
+    let v4 =
+        (any::<u32>(), any::<u16>()).prop_map(|(a, p)| SocketAddrV4::new(Ipv4Addr::from(a), p));
+    let v6 = (any::<u128>(), any::<u16>())
+        .prop_map(|(a, p)| SocketAddrV6::new(Ipv6Addr::from(a), p, 0, 0));
     let addrs = prop_oneof![
         Just(GenAddrs::Unspec),
         (v4.clone(), v4).prop_map(|(s, d)| GenAddrs::V4(s, d)),
         (v6.clone(), v6).prop_map(|(s, d)| GenAddrs::V6(s, d)),
         (path(), path()).prop_map(|(s, d)| GenAddrs::Unix(s, d)),
     ];
-    let protocol = prop_oneof![Just(Protocol::Unspec), Just(Protocol::Stream), Just(Protocol::Dgram)];
-    (any::<bool>(), protocol, addrs, prop::collection::vec(gen_tlv(), 0..8), any::<bool>())
-        .prop_map(|(local, protocol, addresses, tlvs, crc)| GenV2 { local, protocol, addresses, tlvs, crc })
+    let protocol = prop_oneof![
+        Just(Protocol::Unspec),
+        Just(Protocol::Stream),
+        Just(Protocol::Dgram)
+    ];
+    (
+        any::<bool>(),
+        protocol,
+        addrs,
+        prop::collection::vec(gen_tlv(), 0..8),
+        any::<bool>(),
+    )
+        .prop_map(|(local, protocol, addresses, tlvs, crc)| GenV2 {
+            local,
+            protocol,
+            addresses,
+            tlvs,
+            crc,
+        })
 }
 
 /// The value bytes a `GenTlv` puts on the wire.
@@ -107,7 +127,10 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
         .tlvs
         .iter()
         .map(|t| match t {
-            GenTlv::Ssl(_, _, subs) => subs.iter().map(|(ty, v)| TlvSpec::raw(TlvType(*ty), v)).collect(),
+            GenTlv::Ssl(_, _, subs) => subs
+                .iter()
+                .map(|(ty, v)| TlvSpec::raw(TlvType(*ty), v))
+                .collect(),
             _ => Vec::new(),
         })
         .collect();
@@ -130,8 +153,15 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
         GenAddrs::V6(s, d) => Addresses::Inet6 { src: *s, dst: *d },
         GenAddrs::Unix(s, d) => Addresses::Unix { src: s, dst: d },
     };
-    let command = if g.local { Command::Local } else { Command::Proxy };
-    let b = v2::Builder::proxy(g.protocol, addresses).command(command).tlvs(&specs).crc32c(g.crc);
+    let command = if g.local {
+        Command::Local
+    } else {
+        Command::Proxy
+    };
+    let b = v2::Builder::proxy(g.protocol, addresses)
+        .command(command)
+        .tlvs(&specs)
+        .crc32c(g.crc);
     let len = b.encoded_len();
     let mut buf = vec![0xAAu8; len + 5];
     // too small: an error, and nothing written
@@ -140,14 +170,18 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
         prop_assert!(b.encode(&mut small).is_err());
         prop_assert!(small.iter().all(|&x| x == 0x55));
     }
-    let n = b.encode(&mut buf).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let n = b
+        .encode(&mut buf)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(n, len);
     prop_assert!(buf[n..].iter().all(|&x| x == 0xAA), "wrote past its length");
     let Ok(Status::Complete { header, consumed }) = parse(&buf[..n]) else {
         return Err(TestCaseError::fail(format!("{:?}", parse(&buf[..n]))));
     };
     prop_assert_eq!(consumed, n);
-    let Header::V2(h) = header else { return Err(TestCaseError::fail("not v2")) };
+    let Header::V2(h) = header else {
+        return Err(TestCaseError::fail("not v2"));
+    };
     prop_assert_eq!(h.command(), command);
     prop_assert_eq!(h.protocol(), g.protocol);
     prop_assert_eq!(h.family(), addresses.family());
@@ -158,26 +192,37 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
     }
     let mut want: Vec<(u8, Vec<u8>)> = g.tlvs.iter().map(wire_value).collect();
     if g.crc {
-        let crc = h.crc32c().ok_or_else(|| TestCaseError::fail("crc missing"))?;
+        let crc = h
+            .crc32c()
+            .ok_or_else(|| TestCaseError::fail("crc missing"))?;
         want.push((0x03, crc.to_be_bytes().to_vec()));
     }
-    let got: Vec<(u8, Vec<u8>)> = h.tlvs().map(|t| (t.tlv_type().0, t.value_bytes().to_vec())).collect();
+    let got: Vec<(u8, Vec<u8>)> = h
+        .tlvs()
+        .map(|t| (t.tlv_type().0, t.value_bytes().to_vec()))
+        .collect();
     prop_assert_eq!(got, want);
     // typed decoding of what we built
     for (t, spec) in h.tlvs().zip(&g.tlvs) {
         match (spec, t.value()) {
             (GenTlv::Gcp(id), Ok(TlvValue::GcpPscConnectionId(got))) => prop_assert_eq!(*id, got),
-            (GenTlv::Azure(id), Ok(TlvValue::AzurePrivateEndpointLinkId(got))) => prop_assert_eq!(*id, got),
+            (GenTlv::Azure(id), Ok(TlvValue::AzurePrivateEndpointLinkId(got))) => {
+                prop_assert_eq!(*id, got)
+            }
             (GenTlv::Aws(s), Ok(TlvValue::AwsVpceId(got))) => prop_assert_eq!(s.as_str(), got),
             (GenTlv::Ssl(c, v, subs), Ok(TlvValue::Ssl(ssl))) => {
                 prop_assert_eq!(ssl.client().0, *c);
                 prop_assert_eq!(ssl.verify(), *v);
-                let got: Vec<(u8, Vec<u8>)> =
-                    ssl.sub_tlvs().map(|t| (t.tlv_type().0, t.value_bytes().to_vec())).collect();
+                let got: Vec<(u8, Vec<u8>)> = ssl
+                    .sub_tlvs()
+                    .map(|t| (t.tlv_type().0, t.value_bytes().to_vec()))
+                    .collect();
                 prop_assert_eq!(&got, subs);
             }
             (GenTlv::Gcp(_) | GenTlv::Azure(_) | GenTlv::Aws(_) | GenTlv::Ssl(..), other) => {
-                return Err(TestCaseError::fail(format!("{spec:?} decoded as {other:?}")))
+                return Err(TestCaseError::fail(format!(
+                    "{spec:?} decoded as {other:?}"
+                )))
             }
             _ => {}
         }
@@ -192,26 +237,35 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
 fn gen_v1() -> impl Strategy<Value = v1::Header> {
     prop_oneof![
         Just(v1::Header::Unknown),
-        (any::<u32>(), any::<u32>(), any::<u16>(), any::<u16>()).prop_map(|(a, b, p, q)| v1::Header::Tcp4 {
-            src: SocketAddrV4::new(a.into(), p),
-            dst: SocketAddrV4::new(b.into(), q),
-        }),
-        (any::<u128>(), any::<u128>(), any::<u16>(), any::<u16>(), any::<u8>()).prop_map(|(a, b, p, q, zeros)| {
-            // mix in zero runs so `::` compression is exercised
-            let mask = |x: u128| {
-                let mut segs = Ipv6Addr::from(x).segments();
-                for (i, s) in segs.iter_mut().enumerate() {
-                    if zeros & (1 << i) != 0 {
-                        *s = 0;
-                    }
-                }
-                Ipv6Addr::from(segs)
-            };
-            v1::Header::Tcp6 {
-                src: SocketAddrV6::new(mask(a), p, 0, 0),
-                dst: SocketAddrV6::new(mask(b), q, 0, 0),
+        (any::<u32>(), any::<u32>(), any::<u16>(), any::<u16>()).prop_map(|(a, b, p, q)| {
+            v1::Header::Tcp4 {
+                src: SocketAddrV4::new(a.into(), p),
+                dst: SocketAddrV4::new(b.into(), q),
             }
         }),
+        (
+            any::<u128>(),
+            any::<u128>(),
+            any::<u16>(),
+            any::<u16>(),
+            any::<u8>()
+        )
+            .prop_map(|(a, b, p, q, zeros)| {
+                // mix in zero runs so `::` compression is exercised
+                let mask = |x: u128| {
+                    let mut segs = Ipv6Addr::from(x).segments();
+                    for (i, s) in segs.iter_mut().enumerate() {
+                        if zeros & (1 << i) != 0 {
+                            *s = 0;
+                        }
+                    }
+                    Ipv6Addr::from(segs)
+                };
+                v1::Header::Tcp6 {
+                    src: SocketAddrV6::new(mask(a), p, 0, 0),
+                    dst: SocketAddrV6::new(mask(b), q, 0, 0),
+                }
+            }),
     ]
 }
 
@@ -305,18 +359,32 @@ fn check_prefixes(input: &[u8]) -> Result<(), TestCaseError> {
     for k in 0..=input.len() {
         let part = parse(&input[..k]);
         match (&part, &whole) {
-            (Ok(Status::Complete { header, consumed }), Ok(Status::Complete { header: h2, consumed: c2 })) => {
+            (
+                Ok(Status::Complete { header, consumed }),
+                Ok(Status::Complete {
+                    header: h2,
+                    consumed: c2,
+                }),
+            ) => {
                 prop_assert_eq!(consumed, c2);
                 prop_assert_eq!(header, h2);
             }
             (Ok(Status::Complete { .. }), other) => {
-                return Err(TestCaseError::fail(format!("prefix {k} complete, whole {other:?}")));
+                return Err(TestCaseError::fail(format!(
+                    "prefix {k} complete, whole {other:?}"
+                )));
             }
             (Ok(Status::Incomplete { needed }), Ok(Status::Complete { consumed, .. })) => {
-                prop_assert!(k + needed.get() <= *consumed, "prefix {} needed {} but header is {}", k, needed, consumed);
+                prop_assert!(
+                    k + needed.get() <= *consumed,
+                    "prefix {} needed {} but header is {}",
+                    k,
+                    needed,
+                    consumed
+                );
             }
             (Err(e), other) => {
-                prop_assert_eq!(Err(*e), other.clone().map(|_| ()), "prefix {} error differs", k);
+                prop_assert_eq!(Err(*e), (*other).map(|_| ()), "prefix {} error differs", k);
             }
             _ => {}
         }

@@ -5,8 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
 use proxy_wire::v2::{self, Command, Family, Protocol, TlvSpec, TlvType};
 use proxy_wire::{
-    parse, v1, Addresses, Encode, Endpoint, ErrorCategory, Header, ParseError, ParserConfig,
-    Status,
+    parse, v1, Addresses, Encode, Endpoint, ErrorCategory, Header, ParseError, ParserConfig, Status,
 };
 
 const SIG: &[u8; 12] = b"\r\n\r\n\0\r\nQUIT\n";
@@ -21,14 +20,20 @@ fn complete(input: &[u8]) -> (Header<'_>, usize) {
 fn err(input: &[u8]) -> ParseError {
     match parse(input) {
         Err(e) => e,
-        other => panic!("{:?}: expected an error, got {other:?}", String::from_utf8_lossy(input)),
+        other => panic!(
+            "{:?}: expected an error, got {other:?}",
+            String::from_utf8_lossy(input)
+        ),
     }
 }
 
 fn needed(input: &[u8]) -> usize {
     match parse(input) {
         Ok(Status::Incomplete { needed }) => needed.get(),
-        other => panic!("{:?}: expected incomplete, got {other:?}", String::from_utf8_lossy(input)),
+        other => panic!(
+            "{:?}: expected incomplete, got {other:?}",
+            String::from_utf8_lossy(input)
+        ),
     }
 }
 
@@ -171,7 +176,10 @@ fn v2_local_skips_its_block_whatever_the_family() {
         assert_eq!(complete(&h).0.tlvs().count(), 0);
     }
     // LOCAL + UNSPEC: TLVs start right after the fixed part and are checked (§3.10)
-    assert_eq!(err(&v2(0x20, 0x00, &[0xaa; 7])).category(), ErrorCategory::BadTlv);
+    assert_eq!(
+        err(&v2(0x20, 0x00, &[0xaa; 7])).category(),
+        ErrorCategory::BadTlv
+    );
 }
 
 #[test]
@@ -288,14 +296,16 @@ fn v2_typed_tlv_accessors() {
     assert_eq!(values[0], V::Alpn(b"h2"));
     assert_eq!(values[1], V::Authority("example.com"));
     assert_eq!(values[2], V::UniqueId(&[9; 32]));
-    let V::Ssl(ssl) = values[3] else { panic!("{:?}", values[3]) };
+    let V::Ssl(ssl) = values[3] else {
+        panic!("{:?}", values[3])
+    };
     assert_eq!(values[4], V::Netns("blue"));
     assert_eq!(values[5], V::GcpPscConnectionId(0x0102_0304_0506_0708));
     assert_eq!(values[6], V::AwsVpceId("vpce-08d2bf15fac5001c9"));
     assert_eq!(values[7], V::AzurePrivateEndpointLinkId(0x1122_3344));
     assert_eq!(values[8], V::Noop(3));
     assert!(matches!(values[9], V::Crc32c(_)));
-    assert_eq!(v.crc32c().map(|c| V::Crc32c(c)), Some(values[9]));
+    assert_eq!(v.crc32c().map(V::Crc32c), Some(values[9]));
     // Azure's id is little-endian on the wire
     let azure = v.find_tlv(TlvType::AZURE).unwrap();
     assert_eq!(azure.value_bytes(), &[0x01, 0x44, 0x33, 0x22, 0x11]);
@@ -323,9 +333,22 @@ fn v2_odd_tlv_values_fail_only_when_decoded() {
     let (hdr, _) = complete(&h);
     let errs: Vec<ParseError> = hdr.tlvs().map(|t| t.value().unwrap_err()).collect();
     assert!(errs.iter().all(|e| e.category() == ErrorCategory::BadTlv));
-    assert!(matches!(errs[0], ParseError::InvalidTlvValue { tlv_type: 0xe0, len: 3, .. }));
-    assert!(matches!(errs[1], ParseError::InvalidTlvValue { tlv_type: 0x02, .. }));
-    assert!(matches!(errs[2], ParseError::InvalidTlvValue { tlv_type: 0x30, .. }));
+    assert!(matches!(
+        errs[0],
+        ParseError::InvalidTlvValue {
+            tlv_type: 0xe0,
+            len: 3,
+            ..
+        }
+    ));
+    assert!(matches!(
+        errs[1],
+        ParseError::InvalidTlvValue { tlv_type: 0x02, .. }
+    ));
+    assert!(matches!(
+        errs[2],
+        ParseError::InvalidTlvValue { tlv_type: 0x30, .. }
+    ));
     // vendor TLVs of an unknown subtype are raw, not errors
     let h = inet_with(b"\xea\x00\x02\x07x");
     let (hdr, _) = complete(&h);
@@ -395,7 +418,10 @@ fn consumed_never_reaches_past_the_header() {
 #[test]
 fn policy_01_unknown_followed_by_anything_but_not_unknownx() {
     assert!(complete(b"PROXY UNKNOWN foo bar\r\n").1 == 23);
-    assert!(matches!(err(b"PROXY UNKNOWNX\r\n"), ParseError::InvalidV1 { offset: 13, .. }));
+    assert!(matches!(
+        err(b"PROXY UNKNOWNX\r\n"),
+        ParseError::InvalidV1 { offset: 13, .. }
+    ));
 }
 
 #[test]
@@ -415,32 +441,68 @@ fn policy_02_heading_zeros_signs_and_ranges() {
         }
     );
     for (line, field, offset) in [
-        (&b"PROXY TCP4 1.2.3.4 5.6.7.8 080 443\r\n"[..], Endpoint::Source, 27),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 80 00\r\n", Endpoint::Destination, 30),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 +80 443\r\n", Endpoint::Source, 27),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 -1 443\r\n", Endpoint::Source, 27),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n", Endpoint::Destination, 30),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 80 4431234\r\n", Endpoint::Destination, 30),
-        (b"PROXY TCP4 1.2.3.4 5.6.7.8 8x 443\r\n", Endpoint::Source, 27),
+        (
+            &b"PROXY TCP4 1.2.3.4 5.6.7.8 080 443\r\n"[..],
+            Endpoint::Source,
+            27,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 80 00\r\n",
+            Endpoint::Destination,
+            30,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 +80 443\r\n",
+            Endpoint::Source,
+            27,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 -1 443\r\n",
+            Endpoint::Source,
+            27,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n",
+            Endpoint::Destination,
+            30,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 80 4431234\r\n",
+            Endpoint::Destination,
+            30,
+        ),
+        (
+            b"PROXY TCP4 1.2.3.4 5.6.7.8 8x 443\r\n",
+            Endpoint::Source,
+            27,
+        ),
     ] {
-        assert_eq!(err(line), ParseError::BadPort { field, offset }, "{:?}", String::from_utf8_lossy(line));
+        assert_eq!(
+            err(line),
+            ParseError::BadPort { field, offset },
+            "{:?}",
+            String::from_utf8_lossy(line)
+        );
     }
     // port 0 and 65535 are fine
     assert_eq!(complete(b"PROXY TCP4 1.2.3.4 5.6.7.8 0 65535\r\n").1, 36);
     // empty port: invalid structure
-    assert_eq!(err(b"PROXY TCP4 1.2.3.4 5.6.7.8  443\r\n").category(), ErrorCategory::InvalidV1);
+    assert_eq!(
+        err(b"PROXY TCP4 1.2.3.4 5.6.7.8  443\r\n").category(),
+        ErrorCategory::InvalidV1
+    );
 }
 
 #[test]
 fn policy_03_fields_and_whitespace() {
     for line in [
-        &b"PROXY TCP4 1.2.3.4 5.6.7.8 80\r\n"[..],          // missing field
-        b"PROXY TCP4 1.2.3.4 5.6.7.8 80 443 9\r\n",          // extra field
-        b"PROXY  TCP4 1.2.3.4 5.6.7.8 80 443\r\n",           // double space
-        b"PROXY TCP4  1.2.3.4 5.6.7.8 80 443\r\n",           // double space
-        b"PROXY TCP4 1.2.3.4\t5.6.7.8 80 443\r\n",           // tab
-        b"PROXY TCP4 1.2.3.4 5.6.7.8 80 443 \r\n",           // trailing space
-        b"PROXY TCP4\r\n",                                   // nothing after the protocol
+        &b"PROXY TCP4 1.2.3.4 5.6.7.8 80\r\n"[..],  // missing field
+        b"PROXY TCP4 1.2.3.4 5.6.7.8 80 443 9\r\n", // extra field
+        b"PROXY  TCP4 1.2.3.4 5.6.7.8 80 443\r\n",  // double space
+        b"PROXY TCP4  1.2.3.4 5.6.7.8 80 443\r\n",  // double space
+        b"PROXY TCP4 1.2.3.4\t5.6.7.8 80 443\r\n",  // tab
+        b"PROXY TCP4 1.2.3.4 5.6.7.8 80 443 \r\n",  // trailing space
+        b"PROXY TCP4\r\n",                          // nothing after the protocol
     ] {
         assert_eq!(
             err(line).category(),
@@ -478,9 +540,18 @@ fn policy_05_proxy_without_space() {
 
 #[test]
 fn policy_06_command_and_version_nibbles() {
-    assert_eq!(err(&v2(0x22, 0x11, &INET_BLOCK)), ParseError::InvalidCommand { command: 2 });
-    assert_eq!(err(&v2(0x2f, 0x11, &INET_BLOCK)), ParseError::InvalidCommand { command: 0xf });
-    assert_eq!(err(&v2(0x11, 0x11, &INET_BLOCK)), ParseError::UnsupportedVersion { version: 1 });
+    assert_eq!(
+        err(&v2(0x22, 0x11, &INET_BLOCK)),
+        ParseError::InvalidCommand { command: 2 }
+    );
+    assert_eq!(
+        err(&v2(0x2f, 0x11, &INET_BLOCK)),
+        ParseError::InvalidCommand { command: 0xf }
+    );
+    assert_eq!(
+        err(&v2(0x11, 0x11, &INET_BLOCK)),
+        ParseError::UnsupportedVersion { version: 1 }
+    );
     // reported as soon as byte 12 is in
     let mut early = SIG.to_vec();
     early.push(0x31);
@@ -555,7 +626,9 @@ fn policy_11_ssl_value_shape() {
         ParseError::SslTooShort { offset: 28, len: 4 }
     );
     // sub-TLV overruns the SSL value (but not the header)
-    let e = err(&inet_with(b"\x20\x00\x09\x01\x00\x00\x00\x00\x21\x00\x05ab\x04\x00\x01x"));
+    let e = err(&inet_with(
+        b"\x20\x00\x09\x01\x00\x00\x00\x00\x21\x00\x05ab\x04\x00\x01x",
+    ));
     assert_eq!(
         e,
         ParseError::TlvOverrun {
@@ -568,7 +641,10 @@ fn policy_11_ssl_value_shape() {
     // truncated sub-TLV header
     assert!(matches!(
         err(&inet_with(b"\x20\x00\x07\x01\x00\x00\x00\x00\x21\x00")),
-        ParseError::TlvHeaderTruncated { offset: 36, available: 2 }
+        ParseError::TlvHeaderTruncated {
+            offset: 36,
+            available: 2
+        }
     ));
 }
 
@@ -594,10 +670,13 @@ fn policy_12_crc32c_verified_also_on_local() {
     );
     // a flipped bit anywhere in a checksummed header is caught
     let tlvs = [TlvSpec::alpn(b"h2"), TlvSpec::authority("a.example")];
-    let b = v2::Builder::proxy(Protocol::Stream, (
-        "192.0.2.1:1".parse::<SocketAddr>().unwrap(),
-        "192.0.2.2:2".parse::<SocketAddr>().unwrap(),
-    ))
+    let b = v2::Builder::proxy(
+        Protocol::Stream,
+        (
+            "192.0.2.1:1".parse::<SocketAddr>().unwrap(),
+            "192.0.2.2:2".parse::<SocketAddr>().unwrap(),
+        ),
+    )
     .tlvs(&tlvs)
     .crc32c(true);
     let mut buf = [0u8; 64];
@@ -621,7 +700,10 @@ fn policy_13_unique_id_limit_and_unbounded_authority() {
     long.extend_from_slice(&[7; 129]);
     assert_eq!(
         err(&inet_with(&long)),
-        ParseError::UniqueIdTooLong { offset: 28, len: 129 }
+        ParseError::UniqueIdTooLong {
+            offset: 28,
+            len: 129
+        }
     );
     let mut ok = vec![0x05, 0x00, 128];
     ok.extend_from_slice(&[7; 128]);
@@ -631,7 +713,10 @@ fn policy_13_unique_id_limit_and_unbounded_authority() {
     auth.extend_from_slice(&1000u16.to_be_bytes());
     auth.extend_from_slice(host.as_bytes());
     let h = inet_with(&auth);
-    assert_eq!(complete(&h).0.as_v2().unwrap().authority(), Some(host.as_bytes()));
+    assert_eq!(
+        complete(&h).0.as_v2().unwrap().authority(),
+        Some(host.as_bytes())
+    );
 }
 
 #[test]
@@ -653,12 +738,17 @@ fn policy_14_large_headers_and_the_configured_limit() {
             limit: 1024
         })
     );
-    assert_eq!(config.parse(&h[..16]).unwrap_err().category(), ErrorCategory::TooLong);
+    assert_eq!(
+        config.parse(&h[..16]).unwrap_err().category(),
+        ErrorCategory::TooLong
+    );
     // below the limit, still incomplete with the exact count
     let small = inet_with(&[]);
     assert_eq!(
         config.parse(&small[..16]).unwrap(),
-        Status::Incomplete { needed: 12.try_into().unwrap() }
+        Status::Incomplete {
+            needed: 12.try_into().unwrap()
+        }
     );
 }
 
@@ -672,18 +762,23 @@ fn policy_15_encoder_mixed_families_and_canonical_text() {
     let n = b.encode(&mut buf).unwrap();
     assert_eq!(buf[13], 0x21);
     let (h, _) = complete(&buf[..n]);
-    assert_eq!(h.destination(), Some("[::ffff:192.0.2.1]:443".parse().unwrap()));
-    // v1: TCP6 with canonical RFC 5952 text, lowercase
-    let h = v1::Header::from_socket_addrs(
-        "[2001:DB8:0:0:0:0:0:1]:4000".parse().unwrap(),
-        dst,
+    assert_eq!(
+        h.destination(),
+        Some("[::ffff:192.0.2.1]:443".parse().unwrap())
     );
+    // v1: TCP6 with canonical RFC 5952 text, lowercase
+    let h = v1::Header::from_socket_addrs("[2001:DB8:0:0:0:0:0:1]:4000".parse().unwrap(), dst);
     let mut line = [0u8; 107];
     let n = h.encode(&mut line).unwrap();
-    assert_eq!(&line[..n], b"PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 4000 443\r\n");
+    assert_eq!(
+        &line[..n],
+        b"PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 4000 443\r\n"
+    );
     // a decoded v2 header re-encodes to the same bytes, CRC recomputed
     let tlvs = [TlvSpec::alpn(b"h2")];
-    let b = v2::Builder::proxy(Protocol::Stream, (src, dst)).tlvs(&tlvs).crc32c(true);
+    let b = v2::Builder::proxy(Protocol::Stream, (src, dst))
+        .tlvs(&tlvs)
+        .crc32c(true);
     let n = b.encode(&mut buf).unwrap();
     let (h, _) = complete(&buf[..n]);
     let mut again = [0u8; 64];
@@ -700,7 +795,10 @@ fn each_error_category_has_its_exact_error() {
         let src: SocketAddrV4 = "192.0.2.1:56324".parse().unwrap();
         let dst: SocketAddrV4 = "198.51.100.2:443".parse().unwrap();
         let mut out = [0u8; 35];
-        v2::Builder::proxy(Protocol::Stream, (src, dst)).crc32c(true).encode(&mut out).unwrap();
+        v2::Builder::proxy(Protocol::Stream, (src, dst))
+            .crc32c(true)
+            .encode(&mut out)
+            .unwrap();
         out
     };
     assert_eq!(&good[16..28], &INET_BLOCK);
@@ -708,7 +806,14 @@ fn each_error_category_has_its_exact_error() {
     let mut zeroed_crc = good.to_vec();
     zeroed_crc[31..35].fill(0);
     let cases: Vec<(Vec<u8>, ParseError, &str)> = vec![
-        (b"HELO".to_vec(), ParseError::NotProxyHeader { offset: 0, byte: b'H' }, "not-proxy"),
+        (
+            b"HELO".to_vec(),
+            ParseError::NotProxyHeader {
+                offset: 0,
+                byte: b'H',
+            },
+            "not-proxy",
+        ),
         (
             b"PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n".to_vec(),
             ParseError::InvalidV1 {
@@ -717,25 +822,55 @@ fn each_error_category_has_its_exact_error() {
             },
             "invalid-v1",
         ),
-        ([b"PROXY UNKNOWN ".as_slice(), &[b'x'; 100]].concat(), ParseError::V1TooLong, "too-long"),
+        (
+            [b"PROXY UNKNOWN ".as_slice(), &[b'x'; 100]].concat(),
+            ParseError::V1TooLong,
+            "too-long",
+        ),
         (
             b"PROXY TCP4 1.2.3 5.6.7.8 1 2\r\n".to_vec(),
-            ParseError::BadAddress { field: Endpoint::Source, offset: 11 },
+            ParseError::BadAddress {
+                field: Endpoint::Source,
+                offset: 11,
+            },
             "bad-address",
         ),
         (
             b"PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n".to_vec(),
-            ParseError::BadPort { field: Endpoint::Destination, offset: 29 },
+            ParseError::BadPort {
+                field: Endpoint::Destination,
+                offset: 29,
+            },
             "bad-port",
         ),
-        (v2(0x31, 0x11, &INET_BLOCK), ParseError::UnsupportedVersion { version: 3 }, "unsupported"),
-        (v2(0x23, 0x11, &INET_BLOCK), ParseError::InvalidCommand { command: 3 }, "invalid-v2"),
+        (
+            v2(0x31, 0x11, &INET_BLOCK),
+            ParseError::UnsupportedVersion { version: 3 },
+            "unsupported",
+        ),
+        (
+            v2(0x23, 0x11, &INET_BLOCK),
+            ParseError::InvalidCommand { command: 3 },
+            "invalid-v2",
+        ),
         (
             inet_with(b"\x05\x00\x81"),
-            ParseError::TlvOverrun { offset: 28, tlv_type: 5, declared: 129, available: 0 },
+            ParseError::TlvOverrun {
+                offset: 28,
+                tlv_type: 5,
+                declared: 129,
+                available: 0,
+            },
             "bad-tlv",
         ),
-        (zeroed_crc.clone(), ParseError::ChecksumMismatch { carried: 0, computed: right_crc }, "bad-checksum"),
+        (
+            zeroed_crc.clone(),
+            ParseError::ChecksumMismatch {
+                carried: 0,
+                computed: right_crc,
+            },
+            "bad-checksum",
+        ),
     ];
     let mut seen = std::collections::HashSet::new();
     for (input, want, cat) in cases {
@@ -750,7 +885,10 @@ fn each_error_category_has_its_exact_error() {
     config.max_v2_header_len(20);
     assert_eq!(
         config.parse(&inet_with(&[])).unwrap_err(),
-        ParseError::V2TooLong { size: 28, limit: 20 }
+        ParseError::V2TooLong {
+            size: 28,
+            limit: 20
+        }
     );
     assert_eq!(seen.len(), 9, "every category of §4 is covered: {seen:?}");
 }
@@ -780,22 +918,46 @@ fn version_pinned_entry_points() {
     let v2h = v2(0x20, 0, &[]);
     assert_eq!(
         v1::parse(&v2h),
-        Err(ParseError::NotProxyHeader { offset: 0, byte: b'\r' })
+        Err(ParseError::NotProxyHeader {
+            offset: 0,
+            byte: b'\r'
+        })
     );
     assert_eq!(
         v2::parse(b"PROXY UNKNOWN\r\n"),
-        Err(ParseError::NotProxyHeader { offset: 0, byte: b'P' })
+        Err(ParseError::NotProxyHeader {
+            offset: 0,
+            byte: b'P'
+        })
     );
     let mut only_v2 = ParserConfig::new();
     only_v2.accept_v1(false);
-    assert_eq!(only_v2.parse(b"PROXY UNKNOWN\r\n"), Err(ParseError::VersionDisabled { version: 1 }));
-    assert_eq!(only_v2.parse(b"GET /"), Err(ParseError::NotProxyHeader { offset: 0, byte: b'G' }));
-    assert_eq!(only_v2.parse_v1(b"PROXY UNKNOWN\r\n"), Err(ParseError::VersionDisabled { version: 1 }));
+    assert_eq!(
+        only_v2.parse(b"PROXY UNKNOWN\r\n"),
+        Err(ParseError::VersionDisabled { version: 1 })
+    );
+    assert_eq!(
+        only_v2.parse(b"GET /"),
+        Err(ParseError::NotProxyHeader {
+            offset: 0,
+            byte: b'G'
+        })
+    );
+    assert_eq!(
+        only_v2.parse_v1(b"PROXY UNKNOWN\r\n"),
+        Err(ParseError::VersionDisabled { version: 1 })
+    );
     assert!(only_v2.parse(&v2h).unwrap().is_complete());
     let mut only_v1 = ParserConfig::new();
     only_v1.accept_v2(false);
-    assert_eq!(only_v1.parse(&v2h), Err(ParseError::VersionDisabled { version: 2 }));
-    assert_eq!(only_v1.parse_v2(&v2h), Err(ParseError::VersionDisabled { version: 2 }));
+    assert_eq!(
+        only_v1.parse(&v2h),
+        Err(ParseError::VersionDisabled { version: 2 })
+    );
+    assert_eq!(
+        only_v1.parse_v2(&v2h),
+        Err(ParseError::VersionDisabled { version: 2 })
+    );
 }
 
 #[test]
@@ -806,7 +968,14 @@ fn datagrams_are_never_split() {
     let (hdr, payload) = proxy_wire::parse_datagram(&dgram).unwrap();
     assert_eq!((hdr.version(), payload), (2, &b"payload"[..]));
     let e = proxy_wire::parse_datagram(&h[..20]).unwrap_err();
-    assert_eq!(e, ParseError::Truncated { version: 2, available: 20, needed: 8 });
+    assert_eq!(
+        e,
+        ParseError::Truncated {
+            version: 2,
+            available: 20,
+            needed: 8
+        }
+    );
     assert_eq!(e.category(), ErrorCategory::InvalidV2);
     let e = proxy_wire::parse_datagram(b"PROXY UNKNOWN").unwrap_err();
     assert_eq!(e.category(), ErrorCategory::InvalidV1);
@@ -818,13 +987,20 @@ fn new_checked_wraps_exactly_one_header() {
     assert!(v2::Header::new_checked(&h[..]).is_ok());
     assert_eq!(
         v2::Header::new_checked(&h[..27]).unwrap_err(),
-        ParseError::Truncated { version: 2, available: 27, needed: 1 }
+        ParseError::Truncated {
+            version: 2,
+            available: 27,
+            needed: 1
+        }
     );
     let mut longer = h.clone();
     longer.push(0);
     assert_eq!(
         v2::Header::new_checked(&longer[..]).unwrap_err(),
-        ParseError::TrailingBytes { header: 28, available: 29 }
+        ParseError::TrailingBytes {
+            header: 28,
+            available: 29
+        }
     );
     let owned = v2::Header::new_checked(h.clone()).unwrap();
     assert_eq!(owned.source(), Some("192.0.2.1:56324".parse().unwrap()));
