@@ -130,15 +130,25 @@ fn only_from(trusted: Ipv4Addr) -> io::Result<AcceptorConfig> {
     Ok(config)
 }
 
-/// Connects to `to` from `from` (port chosen by the kernel), as a proxy with several
-/// addresses does.
-fn connect_from(from: Ipv4Addr, to: SocketAddr) -> io::Result<TcpStream> {
+/// A socket bound to `from` (port chosen by the kernel), as a proxy with several addresses
+/// binds before it connects.
+fn bind_from(from: Ipv4Addr) -> io::Result<socket2::Socket> {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
     socket.bind(&SocketAddr::new(IpAddr::V4(from), 0).into())?;
+    Ok(socket)
+}
+
+/// Connects a socket from [`bind_from`] to `to`.
+fn connect(socket: socket2::Socket, to: SocketAddr) -> io::Result<TcpStream> {
     socket.connect_timeout(&to.into(), Duration::from_secs(5))?;
     let stream: TcpStream = socket.into();
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     Ok(stream)
+}
+
+/// Connects to `to` from `from`.
+fn connect_from(from: Ipv4Addr, to: SocketAddr) -> io::Result<TcpStream> {
+    connect(bind_from(from)?, to)
 }
 
 /// Copies bytes both ways until each side has finished sending.
@@ -193,9 +203,13 @@ fn run(opts: &Options) -> io::Result<bool> {
     let mut placement: BTreeMap<IpAddr, BTreeSet<String>> = BTreeMap::new();
     for n in 0..opts.requests {
         let client_ip = Ipv4Addr::new(127, 0, 0, 2 + (n % opts.clients) as u8);
-        let mut stream = connect_from(client_ip, rp_addr)?;
-        let me = stream.local_addr()?;
+        let socket = bind_from(client_ip)?;
+        let me = socket
+            .local_addr()?
+            .as_socket()
+            .ok_or_else(|| io::Error::other("not an IP socket"))?;
         println!("request {n}: client {me} connects to the reverse proxy");
+        let mut stream = connect(socket, rp_addr)?;
         stream.write_all(format!("GET /{n}\n").as_bytes())?;
         let mut answer = String::new();
         (&mut stream).take(4096).read_to_string(&mut answer)?;
