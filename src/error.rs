@@ -126,7 +126,8 @@ pub enum ParseError {
         /// What was expected there.
         reason: &'static str,
     },
-    /// Category `too-long`: no CRLF within the first 107 bytes of a v1 line.
+    /// Category `too-long`: no CRLF within the first 107 bytes of a v1 line (reported as soon
+    /// as a CRLF can no longer fit).
     #[error("v1 header has no CRLF within {max} bytes", max = crate::v1::V1_MAX_LEN)]
     V1TooLong,
     /// Category `bad-address`: a v1 address token is not valid text of the line's family.
@@ -368,6 +369,16 @@ pub enum EncodeError {
     UniqueIdTooLong {
         /// Its length.
         len: usize,
+    },
+    /// A TLV value the parser would refuse or that breaks its type's rules: a CRC32C that
+    /// is not 4 bytes, an SSL value shorter than 5 bytes or whose sub-TLVs overrun it, a NETNS
+    /// name or AWS VPC endpoint id that is not US-ASCII.
+    #[error("TLV type {tlv_type:#04x} cannot be encoded: {reason}")]
+    InvalidTlv {
+        /// The TLV's type.
+        tlv_type: u8,
+        /// What is wrong with its value.
+        reason: &'static str,
     },
     /// v1 can carry only TCP over IPv4 or IPv6 (or UNKNOWN).
     #[error("v1 cannot carry UNIX socket addresses")]

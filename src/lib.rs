@@ -17,7 +17,7 @@
 //! The crate is `#![no_std]` and needs no allocator for any of this; it never panics on input.
 
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // allowed only in src/v2/crc32c.rs (hardware CRC32C), see there
 #![deny(missing_docs)]
 #![warn(
     unreachable_pub,
@@ -40,6 +40,21 @@ extern crate std;
 
 mod addr;
 mod error;
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub mod io;
+#[cfg(all(
+    feature = "transparent",
+    any(target_os = "linux", target_os = "android")
+))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(
+        feature = "transparent",
+        any(target_os = "linux", target_os = "android")
+    )))
+)]
+pub mod transparent;
 pub mod v1;
 pub mod v2;
 

@@ -1,5 +1,6 @@
 //! Runs the README's main command, `cargo run --example chain`, as CI does, and checks its exit
 //! status and what each hop printed.
+#![cfg(feature = "std")]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! The `Encode` sinks beyond `&mut [u8]`: one `write_all` into `io::Write` (feature `std`) and
 //! a panic-free `BufMut` (feature `bytes`).
+#![cfg(feature = "std")]
 
 use std::io::{self, Write};
 use std::net::SocketAddr;

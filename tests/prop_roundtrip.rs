@@ -19,11 +19,13 @@ enum GenTlv {
 }
 
 fn gen_tlv() -> impl Strategy<Value = GenTlv> {
-    // Raw types exclude the ones the parser gives rules to (CRC32C, UNIQUE_ID, SSL), which
-    // have their own arms; any other byte is fair, including unknown and custom ones.
-    let raw_type = any::<u8>().prop_filter("ruled types", |t| ![0x03, 0x05, 0x20].contains(t));
+    // Raw types exclude the ones with value rules (CRC32C, UNIQUE_ID, SSL, NETNS), which have
+    // their own arms; any other byte is fair, including unknown and custom ones.
+    let raw_type =
+        any::<u8>().prop_filter("ruled types", |t| ![0x03, 0x05, 0x20, 0x30].contains(t));
     prop_oneof![
         (raw_type, prop::collection::vec(any::<u8>(), 0..40)).prop_map(|(t, v)| GenTlv::Raw(t, v)),
+        "[ -~]{0,20}".prop_map(|s| GenTlv::Raw(0x30, s.into_bytes())),
         prop::collection::vec(any::<u8>(), 0..=128).prop_map(|v| GenTlv::Raw(0x05, v)),
         (0u16..20).prop_map(GenTlv::Noop),
         any::<u64>().prop_map(GenTlv::Gcp),

@@ -125,8 +125,13 @@ fn v1_107_byte_bound() {
     assert_eq!(err(&long), ParseError::V1TooLong);
     // no CRLF within 107 bytes, even with no more data coming yet
     assert_eq!(err(&long[..107]), ParseError::V1TooLong);
-    // 106 bytes without CRLF: still incomplete
-    assert!(parse(&long[..106]).unwrap().is_incomplete());
+    // 106 bytes without a CR: a CRLF can no longer fit, so it is too long already
+    assert_eq!(err(&long[..106]), ParseError::V1TooLong);
+    // 105 bytes: a CRLF may still end the line at byte 107
+    assert!(parse(&long[..105]).unwrap().is_incomplete());
+    let mut cr = long[..105].to_vec();
+    cr.push(b'\r');
+    assert_eq!(needed(&cr), 1);
 }
 
 #[test]
@@ -907,8 +912,25 @@ fn error_messages_name_field_byte_and_lengths() {
         err(b"PROXY TCP4 1.2.3.4 5.6.7.8 80 443 \r\n").to_string(),
         "invalid v1 header: expected CRLF after the destination port at offset 33"
     );
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn parse_errors_become_invalid_data_io_errors() {
     let io: std::io::Error = err(b"HELO").into();
     assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
+    let inner = io.get_ref().expect("the parse error is kept inside");
+    assert_eq!(
+        inner.downcast_ref::<ParseError>(),
+        Some(&ParseError::NotProxyHeader {
+            offset: 0,
+            byte: b'H'
+        })
+    );
+    assert_eq!(
+        io.to_string(),
+        "not a PROXY protocol header: unexpected byte 0x48 at offset 0"
+    );
 }
 
 // ---------------------------------------------------------------- entry points and config

@@ -7,7 +7,8 @@ use super::{
 use crate::{Addresses, Encode, EncodeError, Endpoint};
 
 /// One TLV to encode. Build it with the constructors ([`TlvSpec::alpn`], [`TlvSpec::ssl`], ...)
-/// or from a parsed [`Tlv`] (`TlvSpec::from(tlv)`), which copies it as it is.
+/// or from a parsed [`Tlv`] (`TlvSpec::from(tlv)`), which copies it as it is (the first
+/// top-level CRC32C TLV is recomputed when the header is encoded, see [`Builder::crc32c`]).
 ///
 /// ```
 /// use proxy_wire::v2::{SslClient, TlvSpec};
@@ -273,12 +274,37 @@ impl<'a> TlvSpec<'a> {
                 len,
             });
         }
+        let invalid = |reason| {
+            Err(EncodeError::InvalidTlv {
+                tlv_type: self.tlv_type().0,
+                reason,
+            })
+        };
         match self {
             Self::Raw {
                 tlv_type: TlvType::UNIQUE_ID,
                 value,
             } if value.len() > UNIQUE_ID_MAX_LEN => {
                 Err(EncodeError::UniqueIdTooLong { len: value.len() })
+            }
+            // What the parser refuses (PROTOCOL.md §3.11-12) is never written.
+            Self::Raw {
+                tlv_type: TlvType::CRC32C,
+                value,
+            } if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
+            Self::Raw {
+                tlv_type: TlvType::SSL,
+                value,
+            } if super::header::check_ssl(value, 0).is_err() => {
+                invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
+            }
+            // What a TLV's own type forbids (PROTOCOL.md §1) is never written either.
+            Self::Raw {
+                tlv_type: TlvType::NETNS,
+                value,
+            } if !value.is_ascii() => invalid("NETNS is not US-ASCII"),
+            Self::AwsVpceId { vpce_id } if !vpce_id.is_ascii() => {
+                invalid("AWS VPC endpoint id is not US-ASCII")
             }
             Self::Ssl { sub_tlvs, .. } => sub_tlvs.iter().try_for_each(Self::validate),
             _ => Ok(()),
@@ -469,7 +495,9 @@ impl<'a> Builder<'a> {
         self
     }
 
-    /// Appends a CRC32C TLV after the others, computed over the whole encoded header.
+    /// Appends a CRC32C TLV after the others, computed over the whole encoded header. If the
+    /// TLVs already hold a CRC32C TLV (4 bytes), the first one is the one computed, as the
+    /// parser verifies only that one.
     ///
     /// ```
     /// # use proxy_wire::{v2, Encode};
@@ -549,13 +577,22 @@ impl Encode for Builder<'_> {
                 }
             }
         }
+        // The first CRC32C TLV, given raw or appended, carries the checksum (the one the
+        // parser verifies).
+        let mut crc_at = None;
         for tlv in self.tlvs {
+            if tlv.tlv_type() == TlvType::CRC32C {
+                crc_at.get_or_insert(w.pos + 3);
+            }
             let n = tlv.write(w.rest());
             w.pos += n;
         }
         if self.crc32c {
+            crc_at.get_or_insert(w.pos + 3);
             w.put(&[TlvType::CRC32C.0, 0, 4, 0, 0, 0, 0]);
-            crc32c::patch(w.out, total - 4);
+        }
+        if let Some(at) = crc_at {
+            crc32c::patch(w.out, at);
         }
         Ok(total)
     }

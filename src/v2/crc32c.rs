@@ -1,8 +1,27 @@
 //! CRC-32C (Castagnoli), as the CRC32C TLV carries it: reflected polynomial `0x82F63B78`,
 //! initial value and final XOR `0xFFFFFFFF`, written big-endian.
 //!
-//! Portable slice-by-8 over tables built at compile time. No crate fits here: the `crc32c`
-//! crate needs `std` (runtime CPU detection, `io` adapters), and we stay `no_std`.
+//! Three implementations of one function, [`update`]:
+//! * x86_64 with SSE4.2: the `crc32` instruction, 8 bytes at a time;
+//! * aarch64 with the ARMv8 CRC extension: `crc32cx`, 8 bytes at a time;
+//! * everywhere else (and on CPUs without them): portable slice-by-8 over tables built at
+//!   compile time.
+//!
+//! The hardware path is taken when the feature is enabled at compile time (e.g.
+//! `-C target-cpu=native`, or any aarch64 target that implies `crc`), else, with the `std`
+//! feature, when the CPU reports it at run time (`is_x86_feature_detected!`, cached by std).
+//! Without `std` and without the compile-time feature the portable code runs.
+//!
+//! Why our own and not a crate: the `crc32c` crate needs `std` (it detects the CPU at run time
+//! with std's macros and has `std::io` adapters), and this crate's core is `no_std`. The
+//! generic `crc` / `crc-catalog` crates are `no_std` but table-driven only, with no hardware
+//! path. What we need is small: the three loops below and their agreement test.
+//!
+//! This is the one file of the crate with `unsafe`: calling a `#[target_feature]` function is
+//! `unsafe` unless the caller has the feature too, and that cannot be expressed for a feature
+//! detected at run time. Every `unsafe` block is guarded by the detection it relies on and
+//! carries a `// SAFETY:` comment; the functions themselves only read the slice they are given.
+#![allow(unsafe_code)]
 
 use crate::ParseError;
 
@@ -36,9 +55,9 @@ const fn tables() -> [[u32; 256]; 8] {
 
 static TABLES: [[u32; 256]; 8] = tables();
 
-/// Continues a CRC state (not finalized) over `data`.
+/// Portable slice-by-8: continues a CRC state (not finalized) over `data`.
 #[inline]
-pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
+fn update_portable(mut crc: u32, data: &[u8]) -> u32 {
     let t = &TABLES;
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
@@ -56,6 +75,114 @@ pub(crate) fn update(mut crc: u32, data: &[u8]) -> u32 {
         crc = t[0][((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
     }
     crc
+}
+
+#[cfg(target_arch = "x86_64")]
+mod hw {
+    use core::arch::x86_64::{_mm_crc32_u32, _mm_crc32_u64, _mm_crc32_u8};
+
+    /// Whether [`update`] may be called: SSE4.2 enabled at compile time or, with `std`, present
+    /// on this CPU.
+    #[inline(always)]
+    pub(super) fn available() -> bool {
+        #[cfg(target_feature = "sse4.2")]
+        {
+            true
+        }
+        #[cfg(all(not(target_feature = "sse4.2"), feature = "std"))]
+        {
+            std::is_x86_feature_detected!("sse4.2")
+        }
+        #[cfg(all(not(target_feature = "sse4.2"), not(feature = "std")))]
+        {
+            false
+        }
+    }
+
+    /// The `crc32` instruction over `data`, 8 bytes at a time.
+    ///
+    /// # Safety
+    /// The CPU must support SSE4.2 ([`available`]).
+    #[target_feature(enable = "sse4.2")]
+    #[inline]
+    pub(super) unsafe fn update(crc: u32, data: &[u8]) -> u32 {
+        let mut c = u64::from(crc);
+        let mut words = data.chunks_exact(8);
+        for w in &mut words {
+            if let Ok(w) = <[u8; 8]>::try_from(w) {
+                c = _mm_crc32_u64(c, u64::from_le_bytes(w));
+            }
+        }
+        let mut crc = c as u32;
+        let mut rest = words.remainder();
+        if let Some((w, tail)) = rest.split_first_chunk::<4>() {
+            crc = _mm_crc32_u32(crc, u32::from_le_bytes(*w));
+            rest = tail;
+        }
+        for &b in rest {
+            crc = _mm_crc32_u8(crc, b);
+        }
+        crc
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+mod hw {
+    use core::arch::aarch64::{__crc32cb, __crc32cd, __crc32cw};
+
+    /// Whether [`update`] may be called: the CRC extension enabled at compile time or, with
+    /// `std`, present on this CPU.
+    #[inline(always)]
+    pub(super) fn available() -> bool {
+        #[cfg(target_feature = "crc")]
+        {
+            true
+        }
+        #[cfg(all(not(target_feature = "crc"), feature = "std"))]
+        {
+            std::arch::is_aarch64_feature_detected!("crc")
+        }
+        #[cfg(all(not(target_feature = "crc"), not(feature = "std")))]
+        {
+            false
+        }
+    }
+
+    /// The `crc32cx` instruction over `data`, 8 bytes at a time.
+    ///
+    /// # Safety
+    /// The CPU must support the ARMv8 CRC extension ([`available`]).
+    #[target_feature(enable = "crc")]
+    #[inline]
+    pub(super) unsafe fn update(mut crc: u32, data: &[u8]) -> u32 {
+        let mut words = data.chunks_exact(8);
+        for w in &mut words {
+            if let Ok(w) = <[u8; 8]>::try_from(w) {
+                crc = __crc32cd(crc, u64::from_le_bytes(w));
+            }
+        }
+        let mut rest = words.remainder();
+        if let Some((w, tail)) = rest.split_first_chunk::<4>() {
+            crc = __crc32cw(crc, u32::from_le_bytes(*w));
+            rest = tail;
+        }
+        for &b in rest {
+            crc = __crc32cb(crc, b);
+        }
+        crc
+    }
+}
+
+/// Continues a CRC state (not finalized) over `data`, in hardware when the CPU can.
+#[inline]
+pub(crate) fn update(crc: u32, data: &[u8]) -> u32 {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    if hw::available() {
+        // SAFETY: `available()` is true only when the instruction set `hw::update` is compiled
+        // for is enabled at compile time or was detected on this CPU at run time.
+        return unsafe { hw::update(crc, data) };
+    }
+    update_portable(crc, data)
 }
 
 /// CRC-32C of `data`.
@@ -110,6 +237,7 @@ mod tests {
         let inc: [u8; 32] = core::array::from_fn(|i| i as u8);
         assert_eq!(checksum(&inc), 0x46DD_794E);
         assert_eq!(checksum(b"123456789"), 0xE306_9283);
+        assert_eq!(!update_portable(!0, b"123456789"), 0xE306_9283);
     }
 
     #[test]
@@ -121,5 +249,73 @@ mod tests {
         z[19..].fill(0);
         patch(&mut z, 19);
         assert_eq!(z, h);
+    }
+
+    /// Bit at a time, straight from the definition: the reference for the fast versions.
+    fn bitwise(data: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in data {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
+            }
+        }
+        !c
+    }
+
+    /// Every length 0..300 at every start offset 0..8 (so every alignment), over
+    /// pseudo-random bytes, plus random split points for the incremental form: the dispatching
+    /// `update`, the portable code and (when this CPU has it) the hardware code all agree with
+    /// the bit-at-a-time definition.
+    #[test]
+    fn hardware_portable_and_definition_agree() {
+        let mut x: u64 = 0x243F_6A88_85A3_08D3;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut buf = [0u8; 320];
+        let mut hw_checked = 0usize;
+        for round in 0..4 {
+            for b in buf.iter_mut() {
+                *b = next() as u8;
+            }
+            if round == 3 {
+                buf.fill(0xff);
+            }
+            for start in 0..8 {
+                for len in 0..300 {
+                    let data = &buf[start..start + len];
+                    let want = bitwise(data);
+                    assert_eq!(!update_portable(!0, data), want, "portable {start} {len}");
+                    assert_eq!(checksum(data), want, "dispatch {start} {len}");
+                    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+                    if hw::available() {
+                        // SAFETY: guarded by the same detection as `update`.
+                        let got = !unsafe { hw::update(!0, data) };
+                        assert_eq!(got, want, "hardware {start} {len}");
+                        hw_checked += 1;
+                    }
+                    let split = (next() as usize) % (len + 1);
+                    let (a, b) = data.split_at(split);
+                    assert_eq!(
+                        !update(update(!0, a), b),
+                        want,
+                        "split {start} {len} {split}"
+                    );
+                }
+            }
+        }
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        if std::is_x86_feature_detected!("sse4.2") {
+            assert_eq!(
+                hw_checked,
+                4 * 8 * 300,
+                "the hardware path must have been exercised"
+            );
+        }
+        let _ = hw_checked;
     }
 }

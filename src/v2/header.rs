@@ -3,10 +3,6 @@
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use nom::bytes::complete::take;
-use nom::number::complete::{be_u16, be_u8};
-use nom::{IResult, Parser};
-
 use super::{crc32c, tlv_start, Command, Family, Protocol, Ssl, Tlv, TlvType, Tlvs};
 use crate::{Addresses, Encode, EncodeError, ParseError, ParserConfig, Status};
 
@@ -456,14 +452,15 @@ impl<B: AsRef<[u8]>> Encode for Header<B> {
     }
 }
 
-/// One TLV header: type and length.
-fn tlv_head(i: &[u8]) -> IResult<&[u8], (u8, u16), ()> {
-    (be_u8, be_u16).parse(i)
-}
-
 /// Walks the TLVs framed in `area` (which starts at offset `base` of the header), calling
 /// `each(type, value, offset_of_type_byte)`. Truncation is corruption here: the area's length
-/// is known, so nom runs in complete mode (STYLE §27).
+/// is known (STYLE §27).
+///
+/// Hand-written rather than nom's `(be_u8, be_u16)` + `take`: this loop runs over every TLV
+/// (and SSL sub-TLV) of every header. Measured on the benchmark's TLV header (callgrind,
+/// instructions per call): `parse` alone 315 with nom, 285 hand-written; the full job (parse,
+/// then every TLV and sub-TLV through `Tlvs`, which is hand-written the same way) 1577 and 1475.
+/// Same checks, same errors.
 #[inline]
 pub(crate) fn walk_tlvs<'a>(
     area: &'a [u8],
@@ -473,13 +470,14 @@ pub(crate) fn walk_tlvs<'a>(
     let mut rest = area;
     while !rest.is_empty() {
         let offset = base + (area.len() - rest.len());
-        let Ok((after, (tlv_type, declared))) = tlv_head(rest) else {
+        let Some((&[tlv_type, hi, lo], after)) = rest.split_first_chunk::<3>() else {
             return Err(ParseError::TlvHeaderTruncated {
                 offset,
                 available: rest.len(),
             });
         };
-        let Ok((after, value)) = take::<_, _, ()>(declared).parse(after) else {
+        let declared = u16::from_be_bytes([hi, lo]);
+        let Some((value, after)) = after.split_at_checked(usize::from(declared)) else {
             return Err(ParseError::TlvOverrun {
                 offset,
                 tlv_type,

@@ -226,6 +226,7 @@ impl<'a> Tlv<'a> {
     ///     Ok(TlvValue::AwsVpceId("vpce-08d2bf15fac5001c9"))
     /// );
     /// ```
+    #[inline]
     pub fn value(&self) -> Result<TlvValue<'a>, ParseError> {
         let v = self.value;
         let bad = |reason| ParseError::InvalidTlvValue {
@@ -247,7 +248,8 @@ impl<'a> Tlv<'a> {
             TlvType::UNIQUE_ID => TlvValue::UniqueId(v),
             TlvType::SSL => {
                 super::header::check_ssl(v, self.offset.saturating_sub(3))?;
-                TlvValue::Ssl(Ssl::from_value(v).ok_or(bad("SSL is shorter than 5 bytes"))?)
+                // check_ssl walked the sub-TLVs already: no second walk in `from_value`.
+                TlvValue::Ssl(Ssl::from_checked(v).ok_or(bad("SSL is shorter than 5 bytes"))?)
             }
             TlvType::SSL_VERSION => TlvValue::SslVersion(utf8("SSL_VERSION is not UTF-8")?),
             TlvType::SSL_CN => TlvValue::SslCn(utf8("SSL_CN is not UTF-8")?),
@@ -387,15 +389,19 @@ impl<'a> Tlvs<'a> {
 impl<'a> Iterator for Tlvs<'a> {
     type Item = Tlv<'a>;
 
+    /// Hand-written, like `walk_tlvs`, for the same reason: it runs per TLV per header.
     #[inline]
     fn next(&mut self) -> Option<Tlv<'a>> {
-        let r: IResult<&'a [u8], (u8, &'a [u8]), ()> = (
-            be_u8,
-            nom::multi::length_data(nom::number::complete::be_u16),
-        )
-            .parse(self.rest);
-        match r {
-            Ok((rest, (t, value))) => {
+        let split = self
+            .rest
+            .split_first_chunk::<3>()
+            .and_then(|(&[t, hi, lo], after)| {
+                let (value, rest) =
+                    after.split_at_checked(usize::from(u16::from_be_bytes([hi, lo])))?;
+                Some((t, value, rest))
+            });
+        match split {
+            Some((t, value, rest)) => {
                 let tlv = Tlv {
                     tlv_type: TlvType(t),
                     value,
@@ -405,7 +411,7 @@ impl<'a> Iterator for Tlvs<'a> {
                 self.rest = rest;
                 Some(tlv)
             }
-            Err(_) => {
+            None => {
                 // Unreachable for checked areas; stop rather than loop or panic.
                 self.rest = &[];
                 None
@@ -499,6 +505,18 @@ impl<'a> Ssl<'a> {
         Some(Self {
             client,
             verify,
+            subs,
+        })
+    }
+
+    /// An SSL value whose sub-TLVs were already checked (by `check_ssl`).
+    #[inline]
+    pub(crate) fn from_checked(value: &'a [u8]) -> Option<Self> {
+        let (head, subs) = value.split_first_chunk::<5>()?;
+        let [client, v0, v1, v2, v3] = *head;
+        Some(Self {
+            client,
+            verify: u32::from_be_bytes([v0, v1, v2, v3]),
             subs,
         })
     }

@@ -1,0 +1,139 @@
+//! Connections per second on loopback: accept + exact peel (`peel_tcp`) + read the data,
+//! against plain accept + read of the same data without a header, in one run.
+//!
+//! The peel cases pass a 5 s header timeout (as a server would), except `peel_v1_untimed`,
+//! which passes none and so shows what the timeout's socket-option calls cost.
+//!
+//! Each iteration opens a connection, writes (header +) 64 bytes of data in one write,
+//! accepts it, peels the header (or not), reads the 64 bytes, and closes both ends (the
+//! client with an RST, so no TIME_WAIT piles up). Client and server run on one thread, so
+//! the figure is the full per-connection cost of both sides.
+//!
+//! Run: `cargo bench --bench accept`. At the end it prints, per case, the mean of each side
+//! and their ratio.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion};
+use proxy_wire::io::peel_tcp;
+use proxy_wire::{v1, v2, Encode};
+
+const DATA: &[u8; 64] =
+    b"GET / HTTP/1.1\r\nHost: example.test\r\nUser-Agent: bench/1.0\r\n\r\n\0\0\0";
+
+/// Per case: (name, plain total, peeled total, iterations), for the ratios printed at the end.
+type Totals = Vec<(&'static str, Duration, Duration, u64)>;
+static TOTALS: Mutex<Totals> = Mutex::new(Vec::new());
+
+fn record(name: &'static str, plain: Duration, peel: Duration, iters: u64) {
+    let mut totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    match totals.iter_mut().find(|(n, ..)| *n == name) {
+        Some(entry) => {
+            entry.1 += plain;
+            entry.2 += peel;
+            entry.3 += iters;
+        }
+        None => totals.push((name, plain, peel, iters)),
+    }
+}
+
+fn connect(addr: SocketAddr, first_write: &[u8]) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    (&stream).write_all(first_write).unwrap();
+    stream
+}
+
+fn one_connection(
+    listener: &TcpListener,
+    addr: SocketAddr,
+    first_write: &[u8],
+    peel: Option<Option<Duration>>,
+) {
+    let client = connect(addr, first_write);
+    let (mut server, _) = listener.accept().unwrap();
+    if let Some(timeout) = peel {
+        let header = peel_tcp(&server, timeout).unwrap();
+        std::hint::black_box(header.source());
+    }
+    let mut data = [0u8; 64];
+    server.read_exact(&mut data).unwrap();
+    assert_eq!(&data, DATA);
+    drop(client);
+    drop(server);
+}
+
+/// One benchmark per peel case. Each iteration runs one plain connection and one peeled
+/// connection back to back, timing each, so drift on a noisy machine hits both alike; the
+/// benchmark reports the peeled time, and both totals feed the ratio printed at the end.
+fn case(c: &mut Criterion, name: &'static str, header: Vec<u8>, timeout: Option<Duration>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut peeled = header;
+    peeled.extend_from_slice(DATA);
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let (mut plain, mut peel) = (Duration::ZERO, Duration::ZERO);
+            for _ in 0..iters {
+                let t0 = Instant::now();
+                one_connection(&listener, addr, DATA, None);
+                let t1 = Instant::now();
+                one_connection(&listener, addr, &peeled, Some(timeout));
+                peel += t1.elapsed();
+                plain += t1 - t0;
+            }
+            record(name, plain, peel, iters);
+            peel
+        })
+    });
+}
+
+fn benches(c: &mut Criterion) {
+    let src: SocketAddr = "192.0.2.1:56324".parse().unwrap();
+    let dst: SocketAddr = "198.51.100.2:443".parse().unwrap();
+    let mut v1_bytes = Vec::new();
+    v1::Header::from_socket_addrs(src, dst)
+        .write_to(&mut v1_bytes)
+        .unwrap();
+    let mut v2_bytes = Vec::new();
+    v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
+        .write_to(&mut v2_bytes)
+        .unwrap();
+    let timeout = Some(Duration::from_secs(5));
+    case(c, "accept/peel_v1_read", v1_bytes.clone(), timeout);
+    case(c, "accept/peel_v2_read", v2_bytes, timeout);
+    case(c, "accept/peel_v1_untimed_read", v1_bytes, None);
+}
+
+criterion_group! {
+    name = accept;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+        .configure_from_args();
+    targets = benches
+}
+
+fn main() {
+    accept();
+    Criterion::default().configure_from_args().final_summary();
+    let totals = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    for (name, plain, peel, iters) in totals.iter().filter(|t| t.3 > 0) {
+        let per = |d: &Duration| d.as_secs_f64() / *iters as f64;
+        println!(
+            "{name}: plain accept+read {:.1} us/conn ({:.0} conn/s), accept+peel+read {:.1} us/conn ({:.0} conn/s), ratio peel/plain = {:.3} ({:+.1}% time), {iters} pairs",
+            per(plain) * 1e6,
+            1.0 / per(plain),
+            per(peel) * 1e6,
+            1.0 / per(peel),
+            per(peel) / per(plain),
+            (per(peel) / per(plain) - 1.0) * 100.0
+        );
+    }
+}

@@ -1,0 +1,370 @@
+//! This crate side by side with every other Rust PROXY protocol crate, on the same headers doing
+//! the same work: `cargo bench --bench compare`.
+//!
+//! * parse: the crate's auto-detecting entry point on the header bytes, then the addresses, every
+//!   TLV and every SSL sub-TLV walked (text values UTF-8 checked), the CRC32C verified where the
+//!   crate can, all folded into one digest that must equal the one computed from the constants;
+//! * encode: the header built from the constants, its bytes left in a reused `Vec` and checked
+//!   against the expected bytes before timing.
+//!
+//! A crate that cannot do a case, or gets it wrong, is named in the output and not timed. After
+//! criterion's own lines the bench prints the medians side by side with the ratio
+//! (proxy-wire / fastest other crate) against the issue's targets, and the heap allocations per
+//! call of every crate (counted by a global allocator that only counts while asked to).
+
+mod common;
+#[path = "common/others.rs"]
+mod others;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::time::SystemTime;
+
+use common::{expected_digest, ours, Case, EncodeFn, ParseFn};
+use criterion::{black_box, Criterion};
+use others::{Op, Other};
+
+/// Counts allocations (and reallocations) while `COUNTING` is set; otherwise one relaxed load
+/// on top of the system allocator, so timings are not disturbed.
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: as for `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap allocations per call of `f` (after one warm-up call).
+fn allocs_per_call(mut f: impl FnMut()) -> f64 {
+    const CALLS: usize = 100;
+    f();
+    ALLOCS.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+    for _ in 0..CALLS {
+        f();
+    }
+    COUNTING.store(false, Relaxed);
+    ALLOCS.load(Relaxed) as f64 / CALLS as f64
+}
+
+const OURS: &str = "proxy-wire";
+
+/// One contender on one case and operation.
+enum Entry {
+    /// Correct: timed under this criterion id; allocations per call.
+    Timed { allocs: f64 },
+    /// The crate cannot do it (why).
+    Cannot(&'static str),
+    /// It ran but produced something else (what).
+    Wrong(String),
+}
+
+struct Contender {
+    name: &'static str,
+    parse: fn(Case) -> ParseFn,
+    encode: fn(Case) -> EncodeFn,
+    cannot: fn(Op, Case) -> &'static str,
+}
+
+fn contenders() -> Vec<Contender> {
+    let mut v = vec![Contender {
+        name: OURS,
+        parse: ours::parse_fn,
+        encode: ours::encode_fn,
+        cannot: |_, _| "?",
+    }];
+    v.extend(others::others().into_iter().map(|o: Other| Contender {
+        name: o.name,
+        parse: o.parse,
+        encode: o.encode,
+        cannot: o.cannot,
+    }));
+    v
+}
+
+fn group_name(op: Op, case: Case) -> String {
+    let op = match op {
+        Op::Parse => "parse",
+        Op::Encode => "encode",
+    };
+    format!("{op}-{}", case.name())
+}
+
+fn check(op: Op, case: Case, c: &Contender) -> Entry {
+    let input = case.bytes();
+    match op {
+        Op::Parse => {
+            let f = (c.parse)(case);
+            match f(&input) {
+                None => Entry::Cannot((c.cannot)(op, case)),
+                Some(d) if d != expected_digest(case) => Entry::Wrong(format!(
+                    "digest {d:#x}, expected {:#x}",
+                    expected_digest(case)
+                )),
+                Some(_) => Entry::Timed {
+                    allocs: allocs_per_call(|| {
+                        black_box(f(black_box(&input)));
+                    }),
+                },
+            }
+        }
+        Op::Encode => {
+            let f = (c.encode)(case);
+            let mut out = Vec::with_capacity(512);
+            match f(&mut out) {
+                None => Entry::Cannot((c.cannot)(op, case)),
+                Some(n) if n != input.len() || out != input => {
+                    Entry::Wrong(format!("wrote {:?}", String::from_utf8_lossy(&out)))
+                }
+                Some(_) => Entry::Timed {
+                    allocs: allocs_per_call(|| {
+                        black_box(f(black_box(&mut out)));
+                    }),
+                },
+            }
+        }
+    }
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let out_dir = criterion_home();
+    let mut c: Criterion = common::criterion().output_directory(&out_dir);
+    let contenders = contenders();
+
+    println!("proxy-wire vs ppp 2.3.0, proxy-header 0.1.3, proxy-protocol 0.5.0, proxyproto 0.2.1");
+    println!(
+        "CRC32C on parse (v2_tlvs_crc): verified by proxy-wire and proxyproto; NOT verified by \
+         ppp and proxy-header (they only read it); proxy-protocol skips TLVs altogether."
+    );
+    let mut results = Vec::new();
+    for op in [Op::Parse, Op::Encode] {
+        for case in Case::ALL {
+            let input = case.bytes();
+            let group = group_name(op, case);
+            let mut g = c.benchmark_group(&group);
+            g.throughput(criterion::Throughput::Bytes(input.len() as u64));
+            for con in &contenders {
+                let entry = check(op, case, con);
+                match &entry {
+                    Entry::Cannot(why) => println!("{group}/{}: CANNOT: {why}", con.name),
+                    Entry::Wrong(what) => println!("{group}/{}: WRONG RESULT: {what}", con.name),
+                    Entry::Timed { .. } => match op {
+                        Op::Parse => {
+                            let f = (con.parse)(case);
+                            g.bench_function(con.name, |b| b.iter(|| f(black_box(&input))));
+                        }
+                        Op::Encode => {
+                            let f = (con.encode)(case);
+                            let mut out = Vec::with_capacity(512);
+                            g.bench_function(con.name, |b| b.iter(|| f(black_box(&mut out))));
+                        }
+                    },
+                }
+                results.push((op, case, con.name, entry));
+            }
+            g.finish();
+        }
+    }
+    c.final_summary();
+    summary(&out_dir, started, &contenders, &results);
+}
+
+/// Where criterion writes its estimates: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
+/// else `target/criterion` in this package (set explicitly so the summary finds them).
+fn criterion_home() -> PathBuf {
+    if let Some(p) = std::env::var_os("CRITERION_HOME") {
+        return p.into();
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => Path::new(&t).join("criterion"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion"),
+    }
+}
+
+/// The median (ns) criterion measured for `group/function` in this run, if it ran.
+fn median_ns(dir: &Path, started: SystemTime, group: &str, function: &str) -> Option<f64> {
+    let path = dir.join(group).join(function).join("new/estimates.json");
+    let meta = std::fs::metadata(&path).ok()?;
+    if meta.modified().ok()? < started {
+        return None; // from an earlier run (this one was filtered out)
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns < 10.0 {
+        format!("{ns:.2} ns")
+    } else if ns < 100.0 {
+        format!("{ns:.1} ns")
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn summary(
+    dir: &Path,
+    started: SystemTime,
+    contenders: &[Contender],
+    results: &[(Op, Case, &'static str, Entry)],
+) {
+    let names: Vec<&str> = contenders.iter().map(|c| c.name).collect();
+    println!();
+    println!("== criterion medians, this run (ratio = proxy-wire / fastest other crate) ==");
+    println!("| header | {} | ratio | target |", names.join(" | "));
+    println!("|---|{}---|---|", "---|".repeat(names.len()));
+    let mut misses = Vec::new();
+    for op in [Op::Parse, Op::Encode] {
+        for case in Case::ALL {
+            let group = group_name(op, case);
+            let mut cells = Vec::new();
+            let mut ours_ns = None;
+            let mut best_other: Option<f64> = None;
+            for name in &names {
+                let entry = results
+                    .iter()
+                    .find(|r| r.0 == op && r.1 == case && r.2 == *name)
+                    .map(|r| &r.3);
+                let cell = match entry {
+                    Some(Entry::Timed { .. }) => match median_ns(dir, started, &group, name) {
+                        Some(ns) => {
+                            if *name == OURS {
+                                ours_ns = Some(ns);
+                            } else {
+                                best_other = Some(best_other.map_or(ns, |b: f64| b.min(ns)));
+                            }
+                            fmt_ns(ns)
+                        }
+                        None => "not run".to_string(),
+                    },
+                    Some(Entry::Cannot(_)) => "cannot".to_string(),
+                    Some(Entry::Wrong(_)) => "WRONG".to_string(),
+                    None => "-".to_string(),
+                };
+                cells.push(cell);
+            }
+            let limit = match (op, case.is_v1()) {
+                (Op::Parse, true) => 0.25,
+                _ => 1.0 / 3.0,
+            };
+            let (ratio, verdict) = match (ours_ns, best_other) {
+                (Some(o), Some(b)) => {
+                    let r = o / b;
+                    let ok = r <= limit;
+                    if !ok {
+                        misses.push(format!("{group}: ratio {r:.3} > {limit:.3}"));
+                    }
+                    (format!("{r:.3}"), if ok { "ok" } else { "MISSED" })
+                }
+                _ => ("-".to_string(), "-"),
+            };
+            println!(
+                "| {group} | {} | {ratio} | <= {limit:.3} {verdict} |",
+                cells.join(" | ")
+            );
+        }
+    }
+
+    println!();
+    println!("== sanity (issue 3): proxy-wire parse medians ==");
+    for (case, limit) in [
+        (Case::V2Tcp4, 5.0),
+        (Case::V1Tcp4, 25.0),
+        (Case::V1Tcp6, 60.0),
+    ] {
+        let group = group_name(Op::Parse, case);
+        match median_ns(dir, started, &group, OURS) {
+            Some(ns) => {
+                let ok = ns < limit;
+                if !ok {
+                    misses.push(format!("{group}: {ns:.2} ns >= {limit} ns"));
+                }
+                println!(
+                    "{group}: {} (< {limit} ns: {})",
+                    fmt_ns(ns),
+                    if ok { "ok" } else { "MISSED" }
+                );
+            }
+            None => println!("{group}: not run"),
+        }
+    }
+
+    println!();
+    println!("== heap allocations per call ==");
+    println!("| header | {} |", names.join(" | "));
+    println!("|---|{}", "---|".repeat(names.len()));
+    for op in [Op::Parse, Op::Encode] {
+        for case in Case::ALL {
+            let cells: Vec<String> = names
+                .iter()
+                .map(|name| {
+                    match results
+                        .iter()
+                        .find(|r| r.0 == op && r.1 == case && r.2 == *name)
+                        .map(|r| &r.3)
+                    {
+                        Some(Entry::Timed { allocs }) => format!("{allocs}"),
+                        Some(Entry::Cannot(_)) => "cannot".to_string(),
+                        Some(Entry::Wrong(_)) => "WRONG".to_string(),
+                        None => "-".to_string(),
+                    }
+                })
+                .collect();
+            println!("| {} | {} |", group_name(op, case), cells.join(" | "));
+        }
+    }
+    let ours_allocs: f64 = results
+        .iter()
+        .filter(|r| r.2 == OURS)
+        .map(|r| match r.3 {
+            Entry::Timed { allocs } => allocs,
+            _ => 0.0,
+        })
+        .sum();
+    if ours_allocs != 0.0 {
+        misses.push(format!(
+            "proxy-wire allocated ({ours_allocs} per call in total)"
+        ));
+    }
+
+    println!();
+    if misses.is_empty() {
+        println!("targets: all met in this run");
+    } else {
+        println!("targets missed in this run:");
+        for m in misses {
+            println!("  {m}");
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Who may send a header: [`Cidr`] trust lists, [`HeaderPolicy`] and [`AcceptorConfig`].
+
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::str::FromStr;
+use core::time::Duration;
+use std::vec::Vec;
+
+use crate::ParserConfig;
+
+/// An IPv4 or IPv6 prefix such as `10.0.0.0/8` or `2001:db8::/32`, used to list the peers
+/// (load balancers, proxies) trusted to send a PROXY header.
+///
+/// Matching is on the TCP peer address. An IPv4-mapped IPv6 peer (`::ffff:10.1.2.3`, as a
+/// dual-stack listener reports IPv4 clients) matches IPv4 prefixes.
+///
+/// ```
+/// use proxy_wire::io::Cidr;
+///
+/// let net: Cidr = "10.0.0.0/8".parse().unwrap();
+/// assert!(net.contains("10.1.2.3".parse().unwrap()));
+/// assert!(net.contains("::ffff:10.1.2.3".parse().unwrap()));
+/// assert!(!net.contains("11.0.0.1".parse().unwrap()));
+/// let host: Cidr = "::1".parse().unwrap(); // no prefix: one address
+/// assert_eq!(host.prefix_len(), 128);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+/// Why a [`Cidr`] could not be built or parsed.
+///
+/// ```
+/// use proxy_wire::io::Cidr;
+///
+/// let err = "10.0.0.0/33".parse::<Cidr>().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid CIDR prefix: prefix length above the address width");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid CIDR prefix: {reason}")]
+pub struct CidrError {
+    reason: &'static str,
+}
+
+impl Cidr {
+    /// The prefix `addr/prefix_len`; bits of `addr` past the prefix are cleared.
+    ///
+    /// # Errors
+    /// [`CidrError`] if `prefix_len` exceeds 32 (IPv4) or 128 (IPv6).
+    ///
+    /// ```
+    /// use proxy_wire::io::Cidr;
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let net = Cidr::new(Ipv4Addr::new(192, 0, 2, 77).into(), 24).unwrap();
+    /// assert_eq!(net.to_string(), "192.0.2.0/24");
+    /// assert!(Cidr::new(Ipv4Addr::LOCALHOST.into(), 33).is_err());
+    /// ```
+    pub fn new(addr: IpAddr, prefix_len: u8) -> Result<Self, CidrError> {
+        let too_long = CidrError {
+            reason: "prefix length above the address width",
+        };
+        let addr = match addr {
+            IpAddr::V4(a) => {
+                if prefix_len > 32 {
+                    return Err(too_long);
+                }
+                IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask32(prefix_len)))
+            }
+            IpAddr::V6(a) => {
+                if prefix_len > 128 {
+                    return Err(too_long);
+                }
+                IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask128(prefix_len)))
+            }
+        };
+        Ok(Self {
+            addr,
+            prefix: prefix_len,
+        })
+    }
+
+    /// The network address (host bits cleared).
+    ///
+    /// ```
+    /// # use proxy_wire::io::Cidr;
+    /// let net: Cidr = "2001:db8::1/32".parse().unwrap();
+    /// assert_eq!(net.addr(), "2001:db8::".parse::<std::net::IpAddr>().unwrap());
+    /// ```
+    pub const fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length in bits.
+    ///
+    /// ```
+    /// # use proxy_wire::io::Cidr;
+    /// assert_eq!("127.0.0.0/8".parse::<Cidr>().unwrap().prefix_len(), 8);
+    /// ```
+    pub const fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    /// Whether `ip` lies in this prefix. IPv4-mapped IPv6 addresses are compared as IPv4.
+    ///
+    /// ```
+    /// # use proxy_wire::io::Cidr;
+    /// let net: Cidr = "2001:db8::/32".parse().unwrap();
+    /// assert!(net.contains("2001:db8:ffff::1".parse().unwrap()));
+    /// assert!(!net.contains("192.0.2.1".parse().unwrap()));
+    /// ```
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                u32::from(ip) & mask32(self.prefix) == u32::from(net)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                u128::from(ip) & mask128(self.prefix) == u128::from(net)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn mask32(prefix: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0)
+}
+
+fn mask128(prefix: u8) -> u128 {
+    u128::MAX
+        .checked_shl(128 - u32::from(prefix.min(128)))
+        .unwrap_or(0)
+}
+
+impl FromStr for Cidr {
+    type Err = CidrError;
+
+    /// `addr/len`, or a bare address meaning a single host (`/32` or `/128`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| CidrError {
+            reason: "not an IP address",
+        })?;
+        let prefix = match prefix {
+            None if addr.is_ipv4() => 32,
+            None => 128,
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 3 => {
+                p.parse().map_err(|_| CidrError {
+                    reason: "prefix length above the address width",
+                })?
+            }
+            Some(_) => {
+                return Err(CidrError {
+                    reason: "prefix length is not a decimal number",
+                })
+            }
+        };
+        Self::new(addr, prefix)
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// What the acceptor does with a connection, decided by its TCP peer address (see
+/// [`AcceptorConfig::policy_for`]).
+///
+/// ```
+/// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+///
+/// let mut config = AcceptorConfig::new();
+/// config.trust("127.0.0.0/8".parse().unwrap()).untrusted_policy(HeaderPolicy::Skip);
+/// assert_eq!(config.policy_for("127.0.0.1".parse().unwrap()), HeaderPolicy::Require);
+/// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Skip);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum HeaderPolicy {
+    /// A PROXY header must come first; a connection without a valid one is an error and is
+    /// closed. The default.
+    #[default]
+    Require,
+    /// **Spoofable.** Use a header when the connection starts with one, and pass the connection
+    /// on without one otherwise.
+    ///
+    /// Anyone who can connect under this policy can claim any client address by sending a
+    /// header, so only use it for peers you trust (via [`AcceptorConfig::trust`]) during a
+    /// migration. The acceptor decides from the first bytes: bytes that cannot start a
+    /// signature mean "no header" and are left unread; a client that sends nothing at all
+    /// within the header timeout is passed on without one (so server-speaks-first protocols
+    /// get delayed by the timeout: prefer [`HeaderPolicy::Skip`] for those).
+    OptionalSpoofable,
+    /// The peer must not send a header: a connection starting with a PROXY signature is an
+    /// error; any other is passed on with nothing read. Like `OptionalSpoofable`, it waits for
+    /// the first bytes (up to the header timeout).
+    Refuse,
+    /// The connection is passed on as it is: no byte is read or looked at. A header the peer
+    /// sends stays in the data, where the application protocol will see it.
+    Skip,
+    /// The connection is closed at once with an error.
+    Reject,
+}
+
+/// Settings for an acceptor: parser options, header timeout, trust lists and policies.
+///
+/// By default every peer must send a header ([`HeaderPolicy::Require`]), the header
+/// timeout is 5 s, and up to 1024 connections may await their header at once. Once one or
+/// more prefixes are trusted with [`AcceptorConfig::trust`], peers outside them get the
+/// untrusted policy ([`HeaderPolicy::Reject`] by default).
+///
+/// ```
+/// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+/// use std::time::Duration;
+///
+/// let mut config = AcceptorConfig::new();
+/// config
+///     .header_timeout(Duration::from_secs(2))
+///     .trust("10.0.0.0/8".parse().unwrap())
+///     .trust("2001:db8::/32".parse().unwrap())
+///     .untrusted_policy(HeaderPolicy::Reject);
+/// assert_eq!(config.policy_for("2001:db8::5".parse().unwrap()), HeaderPolicy::Require);
+/// assert_eq!(config.policy_for("198.51.100.1".parse().unwrap()), HeaderPolicy::Reject);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptorConfig {
+    pub(crate) parser: ParserConfig,
+    pub(crate) header_timeout: Duration,
+    pub(crate) max_pending: usize,
+    trusted: Vec<Cidr>,
+    trusted_policy: HeaderPolicy,
+    untrusted_policy: HeaderPolicy,
+}
+
+impl Default for AcceptorConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AcceptorConfig {
+    /// Default header timeout: 5 seconds.
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+    /// Default bound on connections awaiting their header at once: 1024.
+    pub const DEFAULT_MAX_PENDING: usize = 1024;
+
+    /// The defaults: header required from every peer, 5 s header timeout.
+    ///
+    /// ```
+    /// let config = proxy_wire::io::AcceptorConfig::new();
+    /// assert_eq!(config, Default::default());
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            parser: ParserConfig::new(),
+            header_timeout: Self::DEFAULT_HEADER_TIMEOUT,
+            max_pending: Self::DEFAULT_MAX_PENDING,
+            trusted: Vec::new(),
+            trusted_policy: HeaderPolicy::Require,
+            untrusted_policy: HeaderPolicy::Reject,
+        }
+    }
+
+    /// Parser options (versions accepted, largest v2 header).
+    ///
+    /// ```
+    /// use proxy_wire::{io::AcceptorConfig, ParserConfig};
+    ///
+    /// let mut parser = ParserConfig::new();
+    /// parser.accept_v1(false).max_v2_header_len(512);
+    /// let mut config = AcceptorConfig::new();
+    /// config.parser(parser);
+    /// ```
+    pub fn parser(&mut self, parser: ParserConfig) -> &mut Self {
+        self.parser = parser;
+        self
+    }
+
+    /// How long a connection may take to deliver its whole header (from the moment it is
+    /// accepted). The timeout ends once the header is read; it does not apply to the data.
+    ///
+    /// ```
+    /// let mut config = proxy_wire::io::AcceptorConfig::new();
+    /// config.header_timeout(std::time::Duration::from_millis(500));
+    /// ```
+    pub fn header_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.header_timeout = timeout;
+        self
+    }
+
+    /// How many connections may await their header at once (at least 1). When that many
+    /// are pending, new connections wait in the kernel's backlog until one finishes.
+    ///
+    /// ```
+    /// let mut config = proxy_wire::io::AcceptorConfig::new();
+    /// config.max_pending(256);
+    /// ```
+    pub fn max_pending(&mut self, max: usize) -> &mut Self {
+        self.max_pending = max.max(1);
+        self
+    }
+
+    /// Adds a trusted prefix. With at least one, peers outside every trusted prefix get the
+    /// [untrusted policy](AcceptorConfig::untrusted_policy).
+    ///
+    /// ```
+    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    ///
+    /// let mut config = AcceptorConfig::new();
+    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Require);
+    /// config.trust("127.0.0.1".parse().unwrap());
+    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Reject);
+    /// ```
+    pub fn trust(&mut self, prefix: Cidr) -> &mut Self {
+        self.trusted.push(prefix);
+        self
+    }
+
+    /// The policy for trusted peers (every peer while no prefix is trusted); default
+    /// [`HeaderPolicy::Require`].
+    ///
+    /// ```
+    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    ///
+    /// let mut config = AcceptorConfig::new();
+    /// config.trusted_policy(HeaderPolicy::OptionalSpoofable);
+    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::OptionalSpoofable);
+    /// ```
+    pub fn trusted_policy(&mut self, policy: HeaderPolicy) -> &mut Self {
+        self.trusted_policy = policy;
+        self
+    }
+
+    /// The policy for peers outside the trusted prefixes; default [`HeaderPolicy::Reject`].
+    /// [`HeaderPolicy::Skip`] serves them as plain connections (their own address is the
+    /// client's), [`HeaderPolicy::Refuse`] does so too but rejects those that send a header.
+    ///
+    /// ```
+    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    ///
+    /// let mut config = AcceptorConfig::new();
+    /// config.trust("10.0.0.0/8".parse().unwrap()).untrusted_policy(HeaderPolicy::Refuse);
+    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Refuse);
+    /// ```
+    pub fn untrusted_policy(&mut self, policy: HeaderPolicy) -> &mut Self {
+        self.untrusted_policy = policy;
+        self
+    }
+
+    /// The policy that applies to a TCP peer.
+    ///
+    /// ```
+    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    ///
+    /// let mut config = AcceptorConfig::new();
+    /// config.trust("::1".parse().unwrap());
+    /// assert_eq!(config.policy_for("::1".parse().unwrap()), HeaderPolicy::Require);
+    /// assert_eq!(config.policy_for("127.0.0.1".parse().unwrap()), HeaderPolicy::Reject);
+    /// ```
+    pub fn policy_for(&self, peer: IpAddr) -> HeaderPolicy {
+        if self.trusted.is_empty() || self.trusted.iter().any(|c| c.contains(peer)) {
+            self.trusted_policy
+        } else {
+            self.untrusted_policy
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask32(0), 0);
+        assert_eq!(mask32(32), u32::MAX);
+        assert_eq!(mask32(8), 0xff00_0000);
+        assert_eq!(mask128(0), 0);
+        assert_eq!(mask128(128), u128::MAX);
+    }
+
+    #[test]
+    fn parse_cidrs() {
+        let c: Cidr = "0.0.0.0/0".parse().unwrap();
+        assert!(c.contains("203.0.113.9".parse().unwrap()));
+        assert!(!c.contains("::2".parse().unwrap()));
+        for bad in [
+            "",
+            "10.0.0.0/",
+            "10.0.0.0/x",
+            "10.0.0.0/-1",
+            "::/129",
+            "10/8",
+            "1.2.3.4/0008",
+        ] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        }
+        let c: Cidr = "192.0.2.255/25".parse().unwrap();
+        assert_eq!(c.to_string(), "192.0.2.128/25");
+        assert!(c.contains("192.0.2.200".parse().unwrap()));
+        assert!(!c.contains("192.0.2.100".parse().unwrap()));
+    }
+}
