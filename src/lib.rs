@@ -14,7 +14,27 @@
 //!   `encode` writes into `&mut [u8]` and writes nothing on error.
 //! * Errors are [`ParseError`] (each maps to one [`ErrorCategory`]) and [`EncodeError`].
 //!
-//! The crate is `#![no_std]` and needs no allocator for any of this; it never panics on input.
+//! The core above is `#![no_std]` and needs no allocator; it never panics on input. On top of
+//! it, behind features:
+//!
+//! * `io` (feature `std`): take a header off a stream without losing the bytes after it
+//!   (`io::peel_tcp` reads exactly the header; `io::read_header` and `io::Peeled` work on any
+//!   `Read`), send one (`io::connect_with_header`), and accept connections under a trust policy
+//!   with a header timeout (`io::Acceptor`, `io::AcceptorConfig`, `io::HeaderPolicy`).
+//! * `io::tokio` (feature `tokio`): the same for `AsyncRead`/`AsyncWrite` and tokio sockets.
+//! * `transparent` (feature `transparent`, Linux/Android): connect to a backend from the
+//!   client's own address, as HAProxy's `usesrc clientip` does.
+//!
+//! Which piece to reach for:
+//!
+//! | you have | call |
+//! |---|---|
+//! | bytes in a buffer | [`parse`], then `&buf[consumed..]` is the application's |
+//! | a `TcpStream` to hand to a TLS or HTTP library | `io::peel_tcp` |
+//! | any other `Read` | `io::Peeled::peel` (replays what it read past the header) |
+//! | a listener behind a load balancer | `io::Acceptor` with `AcceptorConfig::trust` |
+//! | a connection to open towards a PROXY-speaking server | `io::connect_with_header` |
+//! | a header to write into a buffer | [`Encode::encode`] on [`v1::Header`] or [`v2::Builder`] |
 
 #![no_std]
 #![deny(unsafe_code)] // allowed only in src/v2/crc32c.rs (hardware CRC32C), see there
