@@ -424,9 +424,23 @@ impl ParserConfig {
     /// ```
     #[inline]
     pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Status<Header<'a>>, ParseError> {
+        // The fast paths' results are built here in place: re-wrapping a version's `Status`
+        // into this one cost more than parsing a short header.
         match buf.first() {
-            Some(b'P') if self.accept_v1 => v1::parse(buf).map(|s| s.map(Header::V1)),
-            Some(b'\r') if self.accept_v2 => v2::parse_with(buf, self).map(|s| s.map(Header::V2)),
+            Some(b'P') if self.accept_v1 => match v1::parse_fast(buf) {
+                Some((h, consumed)) => Ok(Status::Complete {
+                    header: Header::V1(h),
+                    consumed,
+                }),
+                None => v1::parse_precise(buf).map(|s| s.map(Header::V1)),
+            },
+            Some(b'\r') if self.accept_v2 => match v2::parse_fast(buf, self) {
+                Some((h, consumed)) => Ok(Status::Complete {
+                    header: Header::V2(h),
+                    consumed,
+                }),
+                None => v2::parse_full(buf, self).map(|s| s.map(Header::V2)),
+            },
             Some(b'P') => match v1::parse(buf) {
                 Err(e @ ParseError::NotProxyHeader { .. }) => Err(e),
                 _ => Err(ParseError::VersionDisabled { version: 1 }),
@@ -624,7 +638,7 @@ pub trait Encode {
     }
 }
 
-/// Encodes into a stack buffer (or, for a header over 512 bytes, a heap one) and hands the
+/// Encodes into a stack buffer (or, for a header over 128 bytes, a heap one) and hands the
 /// bytes to `f`.
 #[cfg(feature = "alloc")]
 fn with_encoded<E: Encode + ?Sized>(
@@ -632,7 +646,7 @@ fn with_encoded<E: Encode + ?Sized>(
     len: usize,
     f: impl FnOnce(&[u8]),
 ) -> Result<usize, EncodeError> {
-    let mut stack = [0u8; 512];
+    let mut stack = [0u8; 128];
     let mut heap;
     let buf: &mut [u8] = if len <= stack.len() {
         &mut stack

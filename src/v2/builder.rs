@@ -514,6 +514,50 @@ impl<'a> Builder<'a> {
             + if self.crc32c { 7 } else { 0 }
     }
 
+    /// A header without TLVs over IP or with no addresses: a fixed layout assembled on the
+    /// stack and copied once (the general path validates and walks a TLV list it doesn't
+    /// have). `None` for UNIX addresses, which take the general path.
+    #[inline]
+    fn encode_plain(&self, out: &mut [u8]) -> Option<Result<usize, EncodeError>> {
+        let mut h = [0u8; V2_HEADER_LEN + 36];
+        h[..12].copy_from_slice(&SIGNATURE);
+        h[12] = match self.command {
+            Command::Local => 0x20,
+            Command::Proxy => 0x21,
+        };
+        h[13] = (self.addresses.family().nibble() << 4) | self.protocol.nibble();
+        let n = match self.addresses {
+            Addresses::Unspec => V2_HEADER_LEN,
+            Addresses::Inet { src, dst } => {
+                h[16..20].copy_from_slice(&src.ip().octets());
+                h[20..24].copy_from_slice(&dst.ip().octets());
+                h[24..26].copy_from_slice(&src.port().to_be_bytes());
+                h[26..28].copy_from_slice(&dst.port().to_be_bytes());
+                V2_HEADER_LEN + 12
+            }
+            Addresses::Inet6 { src, dst } => {
+                h[16..32].copy_from_slice(&src.ip().octets());
+                h[32..48].copy_from_slice(&dst.ip().octets());
+                h[48..50].copy_from_slice(&src.port().to_be_bytes());
+                h[50..52].copy_from_slice(&dst.port().to_be_bytes());
+                V2_HEADER_LEN + 36
+            }
+            Addresses::Unix { .. } => return None,
+        };
+        h[14..16].copy_from_slice(&((n - V2_HEADER_LEN) as u16).to_be_bytes());
+        let available = out.len();
+        Some(match out.get_mut(..n) {
+            Some(dst) => {
+                dst.copy_from_slice(&h[..n]);
+                Ok(n)
+            }
+            None => Err(EncodeError::BufferTooSmall {
+                needed: n,
+                available,
+            }),
+        })
+    }
+
     fn validate(&self) -> Result<usize, EncodeError> {
         if let Addresses::Unix { src, dst } = self.addresses {
             for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
@@ -540,6 +584,11 @@ impl Encode for Builder<'_> {
     }
 
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        if self.tlvs.is_empty() && !self.crc32c {
+            if let Some(result) = self.encode_plain(out) {
+                return result;
+            }
+        }
         let len = self.validate()?;
         let total = V2_HEADER_LEN + len;
         let available = out.len();

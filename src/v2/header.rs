@@ -199,17 +199,12 @@ impl<B: AsRef<[u8]>> Header<B> {
         self.byte(field::FAM_PROTO)
     }
 
-    fn len_field(&self) -> u16 {
-        u16::from_be_bytes([self.byte(field::LEN.start), self.byte(field::LEN.start + 1)])
-    }
-
     /// Offset of the TLV area, if the header has one.
+    #[inline]
     fn tlv_area_start(&self) -> Option<usize> {
-        tlv_start(
-            self.byte(field::VER_CMD),
-            self.byte(field::FAM_PROTO),
-            self.len_field(),
-        )
+        let f = self.bytes().first_chunk::<16>()?;
+        let len = u16::from_be_bytes([f[field::LEN.start], f[field::LEN.start + 1]]);
+        tlv_start(f[field::VER_CMD], f[field::FAM_PROTO], len)
     }
 
     /// The original source, for a PROXY header over IPv4 or IPv6.
@@ -270,31 +265,38 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Header<&'a T> {
         if self.command() == Command::Local {
             return Addresses::Unspec;
         }
+        // Fixed-size views of the checked header: constant offsets, no bounds checks.
         match self.family() {
             Family::Unspec => Addresses::Unspec,
-            Family::Inet => Addresses::Inet {
-                src: SocketAddrV4::new(
-                    Ipv4Addr::from(arr(b, field::IPV4_SRC.start)),
-                    port(b, field::IPV4_SRC_PORT.start),
-                ),
-                dst: SocketAddrV4::new(
-                    Ipv4Addr::from(arr(b, field::IPV4_DST.start)),
-                    port(b, field::IPV4_DST_PORT.start),
-                ),
+            Family::Inet => match b.first_chunk::<28>() {
+                Some(a) => Addresses::Inet {
+                    src: SocketAddrV4::new(
+                        Ipv4Addr::from(sub::<4, 28>(a, field::IPV4_SRC.start)),
+                        u16::from_be_bytes(sub(a, field::IPV4_SRC_PORT.start)),
+                    ),
+                    dst: SocketAddrV4::new(
+                        Ipv4Addr::from(sub::<4, 28>(a, field::IPV4_DST.start)),
+                        u16::from_be_bytes(sub(a, field::IPV4_DST_PORT.start)),
+                    ),
+                },
+                None => Addresses::Unspec,
             },
-            Family::Inet6 => Addresses::Inet6 {
-                src: SocketAddrV6::new(
-                    Ipv6Addr::from(arr(b, field::IPV6_SRC.start)),
-                    port(b, field::IPV6_SRC_PORT.start),
-                    0,
-                    0,
-                ),
-                dst: SocketAddrV6::new(
-                    Ipv6Addr::from(arr(b, field::IPV6_DST.start)),
-                    port(b, field::IPV6_DST_PORT.start),
-                    0,
-                    0,
-                ),
+            Family::Inet6 => match b.first_chunk::<52>() {
+                Some(a) => Addresses::Inet6 {
+                    src: SocketAddrV6::new(
+                        Ipv6Addr::from(sub::<16, 52>(a, field::IPV6_SRC.start)),
+                        u16::from_be_bytes(sub(a, field::IPV6_SRC_PORT.start)),
+                        0,
+                        0,
+                    ),
+                    dst: SocketAddrV6::new(
+                        Ipv6Addr::from(sub::<16, 52>(a, field::IPV6_DST.start)),
+                        u16::from_be_bytes(sub(a, field::IPV6_DST_PORT.start)),
+                        0,
+                        0,
+                    ),
+                },
+                None => Addresses::Unspec,
             },
             Family::Unix => Addresses::Unix {
                 src: trim_nul(b.get(field::UNIX_SRC).unwrap_or(&[])),
@@ -392,17 +394,14 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Header<&'a T> {
     }
 }
 
+/// `N` bytes at a constant offset of a fixed-size block (folded to plain loads).
 #[inline(always)]
-fn arr<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-    b.get(at..)
-        .and_then(|s| s.first_chunk::<N>())
-        .copied()
-        .unwrap_or([0; N])
-}
-
-#[inline(always)]
-fn port(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes(arr(b, at))
+fn sub<const N: usize, const M: usize>(block: &[u8; M], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    if let Some(src) = block.get(at..at + N) {
+        out.copy_from_slice(src);
+    }
+    out
 }
 
 fn trim_nul(path: &[u8]) -> &[u8] {

@@ -143,21 +143,36 @@ impl Protocol {
     }
 }
 
+/// Marks a family/protocol byte that names no family or protocol in [`ADDRESS_LEN`].
+const INVALID: u8 = 0xFF;
+
+/// The address block's length for each value of byte 13 (family and protocol), [`INVALID`]
+/// where either nibble is out of range: one load instead of two nibble decodes, on the path
+/// every header takes.
+static ADDRESS_LEN: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut b = 0;
+    while b < 256 {
+        if let (Some(f), Some(_)) = (
+            Family::from_nibble((b >> 4) as u8),
+            Protocol::from_nibble((b & 0xf) as u8),
+        ) {
+            t[b] = f.address_len() as u8;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// Where the TLVs of a checked header start, from bytes 12..16. `None` for a LOCAL header whose
 /// family/protocol byte is invalid or whose address block does not fit: its body is opaque.
 #[inline(always)]
-pub(crate) const fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
-    let addr = match (
-        Family::from_nibble(fam_proto >> 4),
-        Protocol::from_nibble(fam_proto & 0xf),
-    ) {
-        (Some(f), Some(_)) => f.address_len(),
-        _ => return None,
-    };
-    if (ver_cmd & 0xf) == 0 && (len as usize) < addr {
+pub(crate) fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
+    let addr = ADDRESS_LEN[usize::from(fam_proto)];
+    if addr == INVALID || ((ver_cmd & 0xf) == 0 && len < u16::from(addr)) {
         return None;
     }
-    Some(V2_HEADER_LEN + addr)
+    Some(V2_HEADER_LEN + usize::from(addr))
 }
 
 /// Parses a v2 header at the start of `buf` with the default [`ParserConfig`].
@@ -190,6 +205,42 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header<&[u8]>>, ParseError> {
 /// is the whole cost of the common header without TLVs. nom walks the TLV area.
 #[inline]
 pub(crate) fn parse_with<'a>(
+    buf: &'a [u8],
+    config: &ParserConfig,
+) -> Result<Status<Header<&'a [u8]>>, ParseError> {
+    match parse_fast(buf, config) {
+        Some((header, consumed)) => Ok(Status::Complete { header, consumed }),
+        None => parse_full(buf, config),
+    }
+}
+
+/// Fast path: a whole LOCAL or PROXY header without TLVs (health checks, and most proxied
+/// connections), within the limit. Everything else, including every error, takes
+/// [`parse_full`], which gives the same answer for these headers.
+#[inline(always)]
+pub(crate) fn parse_fast<'a>(
+    buf: &'a [u8],
+    config: &ParserConfig,
+) -> Option<(Header<&'a [u8]>, usize)> {
+    let fixed = buf.first_chunk::<V2_HEADER_LEN>()?;
+    let addr = ADDRESS_LEN[usize::from(fixed[13])];
+    let len = usize::from(u16::from_be_bytes([fixed[14], fixed[15]]));
+    let plain = match fixed[12] {
+        0x21 => addr != INVALID && len == usize::from(addr),
+        0x20 => len == 0 || (addr != INVALID && len == usize::from(addr)),
+        _ => false,
+    };
+    let size = V2_HEADER_LEN + len;
+    if plain && fixed[..12] == SIGNATURE && size <= config.max_v2_len {
+        let header = buf.get(..size)?;
+        return Some((Header::new_unchecked(header), size));
+    }
+    None
+}
+
+/// Every v2 header: incomplete input, errors, TLVs and their checks.
+#[inline(never)]
+pub(crate) fn parse_full<'a>(
     buf: &'a [u8],
     config: &ParserConfig,
 ) -> Result<Status<Header<&'a [u8]>>, ParseError> {
@@ -230,8 +281,7 @@ pub(crate) fn parse_with<'a>(
     })
 }
 
-/// Parses one datagram that must hold a whole v2 header (PROTOCOL.md §1: never split over
-/// datagrams). Used by [`crate::parse_datagram`].
+/// Byte 12: version 2, command LOCAL or PROXY.
 pub(crate) fn check_version_command(ver_cmd: u8) -> Result<(), ParseError> {
     if ver_cmd >> 4 != 2 {
         return Err(ParseError::UnsupportedVersion {
@@ -305,5 +355,37 @@ mod tests {
         // LOCAL with an invalid family: opaque
         assert_eq!(tlv_start(0x20, 0xff, 40), None);
         assert_eq!(tlv_start(0x20, 0x31, 216), Some(232));
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_full_parser() {
+        let mut complete = 0;
+        for ver_cmd in [0x20u8, 0x21, 0x22, 0x11] {
+            for fam_proto in 0..=255u8 {
+                for len in [0usize, 1, 11, 12, 13, 35, 36, 216, 217, 255] {
+                    let mut h = SIGNATURE.to_vec();
+                    h.extend_from_slice(&[ver_cmd, fam_proto]);
+                    h.extend_from_slice(&(len as u16).to_be_bytes());
+                    h.resize(16 + len, 0);
+                    for cut in [h.len(), h.len().saturating_sub(1)] {
+                        let input = &h[..cut];
+                        for max in [V2_MAX_LEN, 28] {
+                            let mut config = ParserConfig::new();
+                            config.max_v2_header_len(max);
+                            let full = parse_full(input, &config);
+                            let got = parse_with(input, &config);
+                            assert_eq!(
+                                got, full,
+                                "{ver_cmd:#x} {fam_proto:#x} len {len} cut {cut}"
+                            );
+                            if full.as_ref().is_ok_and(|s| s.is_complete()) {
+                                complete += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(complete > 100, "the table covers headers that parse");
     }
 }
