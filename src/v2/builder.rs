@@ -514,48 +514,58 @@ impl<'a> Builder<'a> {
             + if self.crc32c { 7 } else { 0 }
     }
 
-    /// A header without TLVs over IP or with no addresses: a fixed layout assembled on the
-    /// stack and copied once (the general path validates and walks a TLV list it doesn't
-    /// have). `None` for UNIX addresses, which take the general path.
+    /// A header without TLVs over IP or with no addresses: a fixed layout written straight
+    /// into `out` (the general path validates and walks a TLV list it doesn't have). `None` for
+    /// UNIX addresses, which take the general path.
     #[inline]
     fn encode_plain(&self, out: &mut [u8]) -> Option<Result<usize, EncodeError>> {
-        let mut h = [0u8; V2_HEADER_LEN + 36];
-        h[..12].copy_from_slice(&SIGNATURE);
-        h[12] = match self.command {
+        let family = self.addresses.family();
+        if family == Family::Unix {
+            return None;
+        }
+        let n = V2_HEADER_LEN + family.address_len();
+        let available = out.len();
+        let Some(dst) = out.get_mut(..n) else {
+            return Some(Err(EncodeError::BufferTooSmall {
+                needed: n,
+                available,
+            }));
+        };
+        let [l0, l1] = ((n - V2_HEADER_LEN) as u16).to_be_bytes();
+        let cmd = match self.command {
             Command::Local => 0x20,
             Command::Proxy => 0x21,
         };
-        h[13] = (self.addresses.family().nibble() << 4) | self.protocol.nibble();
-        let n = match self.addresses {
-            Addresses::Unspec => V2_HEADER_LEN,
+        let mut fixed = [0u8; V2_HEADER_LEN];
+        fixed[..12].copy_from_slice(&SIGNATURE);
+        fixed[12..].copy_from_slice(&[
+            cmd,
+            (family.nibble() << 4) | self.protocol.nibble(),
+            l0,
+            l1,
+        ]);
+        let (head, block) = dst.split_at_mut(V2_HEADER_LEN.min(n));
+        head.copy_from_slice(&fixed);
+        match self.addresses {
             Addresses::Inet { src, dst } => {
-                h[16..20].copy_from_slice(&src.ip().octets());
-                h[20..24].copy_from_slice(&dst.ip().octets());
-                h[24..26].copy_from_slice(&src.port().to_be_bytes());
-                h[26..28].copy_from_slice(&dst.port().to_be_bytes());
-                V2_HEADER_LEN + 12
+                let mut a = [0u8; 12];
+                a[..4].copy_from_slice(&src.ip().octets());
+                a[4..8].copy_from_slice(&dst.ip().octets());
+                a[8..10].copy_from_slice(&src.port().to_be_bytes());
+                a[10..].copy_from_slice(&dst.port().to_be_bytes());
+                block.copy_from_slice(&a);
             }
             Addresses::Inet6 { src, dst } => {
-                h[16..32].copy_from_slice(&src.ip().octets());
-                h[32..48].copy_from_slice(&dst.ip().octets());
-                h[48..50].copy_from_slice(&src.port().to_be_bytes());
-                h[50..52].copy_from_slice(&dst.port().to_be_bytes());
-                V2_HEADER_LEN + 36
+                let mut a = [0u8; 36];
+                a[..16].copy_from_slice(&src.ip().octets());
+                a[16..32].copy_from_slice(&dst.ip().octets());
+                a[32..34].copy_from_slice(&src.port().to_be_bytes());
+                a[34..].copy_from_slice(&dst.port().to_be_bytes());
+                block.copy_from_slice(&a);
             }
-            Addresses::Unix { .. } => return None,
-        };
-        h[14..16].copy_from_slice(&((n - V2_HEADER_LEN) as u16).to_be_bytes());
-        let available = out.len();
-        Some(match out.get_mut(..n) {
-            Some(dst) => {
-                dst.copy_from_slice(&h[..n]);
-                Ok(n)
-            }
-            None => Err(EncodeError::BufferTooSmall {
-                needed: n,
-                available,
-            }),
-        })
+            _ => {}
+        }
+        Some(Ok(n))
     }
 
     fn validate(&self) -> Result<usize, EncodeError> {
@@ -580,6 +590,12 @@ impl<'a> Builder<'a> {
 
 impl Encode for Builder<'_> {
     fn encoded_len(&self) -> usize {
+        if self.tlvs.is_empty() {
+            // no list to walk for the common header
+            return V2_HEADER_LEN
+                + self.addresses.family().address_len()
+                + if self.crc32c { 7 } else { 0 };
+        }
         V2_HEADER_LEN + self.body_len()
     }
 
