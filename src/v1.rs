@@ -494,8 +494,13 @@ pub(crate) fn parse_precise(buf: &[u8]) -> Result<Status<Header>, ParseError> {
         check_prefix(buf)?;
     }
     // A valid line ends within V1_MAX_LEN bytes, so parse only that window: running out of
-    // it with a full window means the line is too long.
-    let window = buf.get(..V1_MAX_LEN).unwrap_or(buf);
+    // it with a full window means the line is too long. Its last byte counts only after a CR
+    // (it can only be the LF of the CRLF): otherwise the line is already too long at 106
+    // bytes, and every longer input must say so too.
+    let mut window = buf.get(..V1_MAX_LEN).unwrap_or(buf);
+    if window.len() == V1_MAX_LEN && window[V1_MAX_LEN - 2] != b'\r' {
+        window = &window[..V1_MAX_LEN - 1];
+    }
     match line(window) {
         Ok((header, consumed)) => Ok(Status::Complete { header, consumed }),
         Err(Fail::Invalid(e)) => Err(e),
