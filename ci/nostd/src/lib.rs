@@ -13,7 +13,8 @@ fn panic(_: &PanicInfo<'_>) -> ! {
 /// Parses a v1 line and re-encodes it as v2; returns the v2 length, or 0 on failure.
 #[no_mangle]
 pub extern "C" fn proxy_wire_nostd_check() -> usize {
-    let Ok(Status::Complete { header, .. }) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n") else {
+    let Ok(Status::Complete { header, .. }) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n")
+    else {
         return 0;
     };
     let mut out = [0u8; 64];
