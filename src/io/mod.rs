@@ -115,7 +115,10 @@ pub fn read_header_with<R: Read + ?Sized>(
     let mut buf = Vec::new();
     loop {
         let needed = match config.parse(&buf)? {
-            Status::Complete { consumed, .. } => return finish(buf, consumed),
+            Status::Complete { header, consumed } => {
+                let v1 = header.as_v1().copied();
+                return Ok(finish(buf, v1, consumed));
+            }
             Status::Incomplete { needed } => needed.get(),
         };
         let bound = read_bound(&buf, needed);
@@ -146,9 +149,9 @@ fn read_bound(buf: &[u8], needed: usize) -> usize {
 }
 
 /// Splits `buf` into the header (its first `consumed` bytes) and the bytes after it.
-fn finish(mut buf: Vec<u8>, consumed: usize) -> io::Result<(OwnedHeader, Vec<u8>)> {
+fn finish(mut buf: Vec<u8>, v1: Option<v1::Header>, consumed: usize) -> (OwnedHeader, Vec<u8>) {
     let leftover = buf.split_off(consumed.min(buf.len()));
-    Ok((OwnedHeader::from_header_bytes(buf)?, leftover))
+    (OwnedHeader::from_checked(v1, buf), leftover)
 }
 
 fn eof(got: usize) -> io::Error {
@@ -504,7 +507,7 @@ fn exact_peel(
                 // and the read does not block: no need to re-arm the timeout.
                 buf.truncate(consumed);
                 read_full(&mut stream, &mut buf[start..], &Deadline(None))?;
-                return Ok(OwnedHeader::from_header_bytes(buf)?);
+                return Ok(OwnedHeader::new(buf)?);
             }
             Status::Incomplete { needed } => {
                 // Everything seen is part of the header. Take it, plus the minimum still
@@ -515,7 +518,7 @@ fn exact_peel(
                 // for bytes after it.
                 if let Status::Complete { consumed, .. } = config.parse(&buf)? {
                     buf.truncate(consumed);
-                    return Ok(OwnedHeader::from_header_bytes(buf)?);
+                    return Ok(OwnedHeader::new(buf)?);
                 }
             }
         }

@@ -46,8 +46,8 @@ impl OwnedHeader {
     /// assert!(OwnedHeader::new(b"PROXY UNKN".to_vec()).is_err());
     /// ```
     pub fn new(bytes: Vec<u8>) -> Result<Self, ParseError> {
-        let consumed = match crate::parse(&bytes)? {
-            Status::Complete { consumed, .. } => consumed,
+        let (v1, consumed) = match crate::parse(&bytes)? {
+            Status::Complete { header, consumed } => (header.as_v1().copied(), consumed),
             Status::Incomplete { needed } => {
                 return Err(ParseError::Truncated {
                     version: if bytes.first() == Some(&b'P') { 1 } else { 2 },
@@ -62,32 +62,17 @@ impl OwnedHeader {
                 available: bytes.len(),
             });
         }
-        Self::from_header_bytes(bytes)
+        Ok(Self::from_checked(v1, bytes))
     }
 
-    /// `bytes` hold exactly one header that a parser (maybe with a stricter configuration)
-    /// accepted; builds the owned form.
-    pub(crate) fn from_header_bytes(bytes: Vec<u8>) -> Result<Self, ParseError> {
-        if bytes.first() == Some(&b'P') {
-            match v1::parse(&bytes)? {
-                Status::Complete { header, consumed } if consumed == bytes.len() => Ok(Self {
-                    repr: Repr::V1 { header, bytes },
-                }),
-                Status::Complete { consumed, .. } => Err(ParseError::TrailingBytes {
-                    header: consumed,
-                    available: bytes.len(),
-                }),
-                Status::Incomplete { needed } => Err(ParseError::Truncated {
-                    version: 1,
-                    available: bytes.len(),
-                    needed: needed.get(),
-                }),
-            }
-        } else {
-            Ok(Self {
-                repr: Repr::V2(v2::Header::new_checked(bytes)?),
-            })
-        }
+    /// `bytes` are exactly one header that a parser just accepted, unchanged since; `v1` is
+    /// the parsed value if it is a v1 header. No second parse.
+    pub(crate) fn from_checked(v1: Option<v1::Header>, bytes: Vec<u8>) -> Self {
+        let repr = match v1 {
+            Some(header) => Repr::V1 { header, bytes },
+            None => Repr::V2(v2::Header::new_unchecked(bytes)),
+        };
+        Self { repr }
     }
 
     /// The header as the parser's borrowed [`Header`], with all its accessors.

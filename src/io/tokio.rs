@@ -101,7 +101,10 @@ pub async fn read_header_with<R: AsyncRead + Unpin + ?Sized>(
     let mut buf = Vec::new();
     loop {
         let needed = match config.parse(&buf)? {
-            Status::Complete { consumed, .. } => return finish(buf, consumed),
+            Status::Complete { header, consumed } => {
+                let v1 = header.as_v1().copied();
+                return Ok(finish(buf, v1, consumed));
+            }
             Status::Incomplete { needed } => needed.get(),
         };
         let bound = read_bound(&buf, needed);
@@ -247,14 +250,14 @@ async fn exact_peel(stream: &mut TcpStream, config: &ParserConfig) -> io::Result
             Status::Complete { consumed, .. } => {
                 buf.truncate(consumed);
                 read_full(stream, &mut buf[start..]).await?;
-                return Ok(OwnedHeader::from_header_bytes(buf)?);
+                return Ok(OwnedHeader::new(buf)?);
             }
             Status::Incomplete { needed } => {
                 buf.resize(start + n + needed.get(), 0);
                 read_full(stream, &mut buf[start..]).await?;
                 if let Status::Complete { consumed, .. } = config.parse(&buf)? {
                     buf.truncate(consumed);
-                    return Ok(OwnedHeader::from_header_bytes(buf)?);
+                    return Ok(OwnedHeader::new(buf)?);
                 }
             }
         }
