@@ -299,12 +299,11 @@ pub(crate) fn check_version_command(ver_cmd: u8) -> Result<(), ParseError> {
 /// For PROXY: a valid family and protocol, and a `len` that holds the address block.
 #[inline]
 fn check_proxy_block(fam_proto: u8, len: u16) -> Result<(), ParseError> {
-    let family = Family::from_nibble(fam_proto >> 4);
-    let protocol = Protocol::from_nibble(fam_proto & 0xf);
-    let (Some(family), Some(_)) = (family, protocol) else {
+    let required = ADDRESS_LEN[usize::from(fam_proto)];
+    if required == INVALID {
         return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
-    };
-    let required = family.address_len() as u16;
+    }
+    let required = u16::from(required);
     if len < required {
         return Err(ParseError::AddressBlockTooShort { len, required });
     }
@@ -331,10 +330,7 @@ fn partial(buf: &[u8]) -> Result<NonZeroUsize, ParseError> {
     if let Some(&ver_cmd) = buf.get(12) {
         check_version_command(ver_cmd)?;
         if let Some(&fam_proto) = buf.get(13) {
-            if ver_cmd & 0xf == 1
-                && (Family::from_nibble(fam_proto >> 4).is_none()
-                    || Protocol::from_nibble(fam_proto & 0xf).is_none())
-            {
+            if ver_cmd & 0xf == 1 && ADDRESS_LEN[usize::from(fam_proto)] == INVALID {
                 return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
             }
         }
