@@ -424,8 +424,26 @@ impl ParserConfig {
     /// ```
     #[inline]
     pub fn parse<'a>(&self, buf: &'a [u8]) -> Result<Status<Header<'a>>, ParseError> {
-        // The fast paths' results are built here in place: re-wrapping a version's `Status`
-        // into this one cost more than parsing a short header.
+        // A v2 header without TLVs is done here, inlined into the caller, so its result stays
+        // in registers; everything else is one call away. With the v1 fast path in the same
+        // function it was not inlined, and the v2 result went through memory: parse + digest
+        // of a v2 TCP4 header took 9.1 ns then, where the call and the digest alone take 1.5.
+        if buf.first() == Some(&b'\r') && self.accept_v2 {
+            if let Some((h, consumed)) = v2::parse_fast(buf, self) {
+                return Ok(Status::Complete {
+                    header: Header::V2(h),
+                    consumed,
+                });
+            }
+        }
+        self.parse_rest(buf)
+    }
+
+    /// Everything [`ParserConfig::parse`] does not finish inline. The fast paths' results are
+    /// built here in place: re-wrapping a version's `Status` into this one cost more than
+    /// parsing a short header.
+    #[inline(never)]
+    fn parse_rest<'a>(&self, buf: &'a [u8]) -> Result<Status<Header<'a>>, ParseError> {
         match buf.first() {
             Some(b'P') if self.accept_v1 => match v1::parse_fast(buf) {
                 Some((h, consumed)) => Ok(Status::Complete {
@@ -434,13 +452,7 @@ impl ParserConfig {
                 }),
                 None => v1::parse_precise(buf).map(|s| s.map(Header::V1)),
             },
-            Some(b'\r') if self.accept_v2 => match v2::parse_fast(buf, self) {
-                Some((h, consumed)) => Ok(Status::Complete {
-                    header: Header::V2(h),
-                    consumed,
-                }),
-                None => v2::parse_full(buf, self).map(|s| s.map(Header::V2)),
-            },
+            Some(b'\r') if self.accept_v2 => v2::parse_full(buf, self).map(|s| s.map(Header::V2)),
             Some(b'P') => match v1::parse(buf) {
                 Err(e @ ParseError::NotProxyHeader { .. }) => Err(e),
                 _ => Err(ParseError::VersionDisabled { version: 1 }),
