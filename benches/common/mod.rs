@@ -358,9 +358,7 @@ fn digest_of_values(case: Case, crc: u32, id: impl Fn(&[u8]) -> &[u8]) -> u64 {
             d.local()
         }
         Case::V1Tcp4 | Case::V2Tcp4 => d.addr_v4(a4(&V4_SRC), a4(&V4_DST), V4_SPORT, V4_DPORT),
-        Case::V1Tcp6 | Case::V2Tcp6 => {
-            d.addr_v6(a16(&V6_SRC), a16(&V6_DST), V6_SPORT, V6_DPORT)
-        }
+        Case::V1Tcp6 | Case::V2Tcp6 => d.addr_v6(a16(&V6_SRC), a16(&V6_DST), V6_SPORT, V6_DPORT),
         Case::V2Unix => d.unix(id(&UNIX_SRC), id(&UNIX_DST)),
         Case::V2Tlvs | Case::V2TlvsNoCrc => {
             d.addr_v4(a4(&V4_SRC), a4(&V4_DST), V4_SPORT, V4_DPORT);
