@@ -37,7 +37,8 @@
 //! | a header to write into a buffer | [`Encode::encode`] on [`v1::Header`] or [`v2::Builder`] |
 
 #![no_std]
-#![deny(unsafe_code)] // allowed only in src/v2/crc32c.rs (hardware CRC32C), see there
+#![deny(unsafe_code)]
+// allowed only for the hardware CRC32C (src/v2/crc32c.rs) and the ASCII-checked `&str` of src/v2/tlv.rs (`ascii`), see there
 #![deny(missing_docs)]
 #![warn(
     unreachable_pub,
@@ -435,6 +436,12 @@ impl ParserConfig {
                     consumed,
                 });
             }
+        } else if buf.first_chunk() == Some(v1::UNKNOWN_LINE) && self.accept_v1 {
+            // The health-check line: two word compares.
+            return Ok(Status::Complete {
+                header: Header::V1(v1::Header::Unknown),
+                consumed: v1::V1_MIN_LEN,
+            });
         }
         self.parse_rest(buf)
     }

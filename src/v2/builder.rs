@@ -1,10 +1,21 @@
 //! [`Builder`]: describes a v2 header and encodes it into `&mut [u8]`, no allocation.
 
 use super::{
-    crc32c, Command, Family, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
+    crc32c, Command, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
     UNIX_PATH_LEN, V2_HEADER_LEN,
 };
 use crate::{Addresses, Encode, EncodeError, Endpoint};
+
+/// The 16-byte fixed part with bytes 12..16 zero: the signature, to be or-ed with those four.
+const HEAD_TEMPLATE: [u8; V2_HEADER_LEN] = {
+    let mut t = [0u8; V2_HEADER_LEN];
+    let mut i = 0;
+    while i < SIGNATURE.len() {
+        t[i] = SIGNATURE[i];
+        i += 1;
+    }
+    t
+};
 
 /// One TLV to encode. Build it with the constructors ([`TlvSpec::alpn`], [`TlvSpec::ssl`], ...)
 /// or from a parsed [`Tlv`] (`TlvSpec::from(tlv)`), which copies it as it is (the first
@@ -244,6 +255,7 @@ impl<'a> TlvSpec<'a> {
     }
 
     /// Length of the value.
+    #[inline]
     fn value_len(&self) -> usize {
         match self {
             Self::Raw { value, .. } => value.len(),
@@ -251,7 +263,16 @@ impl<'a> TlvSpec<'a> {
             Self::Gcp { .. } => 8,
             Self::AwsVpceId { vpce_id } => 1 + vpce_id.len(),
             Self::AzureLinkId { .. } => 5,
-            Self::Ssl { sub_tlvs, .. } => 5 + sub_tlvs.iter().map(Self::wire_len).sum::<usize>(),
+            Self::Ssl { sub_tlvs, .. } => {
+                let mut n = super::Ssl::FIXED_LEN;
+                for sub in sub_tlvs.iter() {
+                    n += match sub {
+                        Self::Raw { value, .. } => 3 + value.len(),
+                        _ => sub.wire_len_nested(),
+                    };
+                }
+                n
+            }
         }
     }
 
@@ -261,12 +282,27 @@ impl<'a> TlvSpec<'a> {
     /// # use proxy_wire::v2::TlvSpec;
     /// assert_eq!(TlvSpec::azure_link_id(9).wire_len(), 8);
     /// ```
+    #[inline]
     pub fn wire_len(&self) -> usize {
         3 + self.value_len()
     }
 
-    /// Checks what the wire cannot carry or the specification forbids.
-    fn validate(&self) -> Result<(), EncodeError> {
+    // The three walks (length, checks, writing) recurse into an SSL's sub-TLVs. A recursive
+    // function is never inlined, so each handles a raw sub-TLV (the usual kind) in place and
+    // calls itself through an out-of-line `*_nested` for the others: then the walk over the
+    // top-level list inlines into `encode`. Measured (callgrind, the benchmark's TLV header,
+    // instructions per `encoded_len` + `encode`): 1244 recursing directly, 1078 this way,
+    // 855 with `validate` and `write` then inlined into `encode`'s loops (1339 before all this).
+
+    #[inline(never)]
+    fn wire_len_nested(&self) -> usize {
+        self.wire_len()
+    }
+
+    /// Checks what the wire cannot carry or the specification forbids, and returns
+    /// [`TlvSpec::wire_len`]: one pass over the list both validates and sizes it.
+    #[inline(always)]
+    fn validate(&self) -> Result<usize, EncodeError> {
         let len = self.value_len();
         if len > usize::from(u16::MAX) {
             return Err(EncodeError::TlvTooLong {
@@ -274,108 +310,154 @@ impl<'a> TlvSpec<'a> {
                 len,
             });
         }
-        let invalid = |reason| {
-            Err(EncodeError::InvalidTlv {
-                tlv_type: self.tlv_type().0,
-                reason,
-            })
-        };
         match self {
-            Self::Raw {
-                tlv_type: TlvType::UNIQUE_ID,
-                value,
-            } if value.len() > UNIQUE_ID_MAX_LEN => {
-                Err(EncodeError::UniqueIdTooLong { len: value.len() })
-            }
-            // What the parser refuses (PROTOCOL.md §3.11-12) is never written.
-            Self::Raw {
-                tlv_type: TlvType::CRC32C,
-                value,
-            } if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
-            Self::Raw {
-                tlv_type: TlvType::SSL,
-                value,
-            } if super::header::check_ssl(value, 0).is_err() => {
-                invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
-            }
-            // What a TLV's own type forbids (PROTOCOL.md §1) is never written either.
-            Self::Raw {
-                tlv_type: TlvType::NETNS,
-                value,
-            } if !value.is_ascii() => invalid("NETNS is not US-ASCII"),
+            Self::Raw { tlv_type, value } => check_raw(*tlv_type, value)?,
             Self::AwsVpceId { vpce_id } if !vpce_id.is_ascii() => {
-                invalid("AWS VPC endpoint id is not US-ASCII")
+                return Err(EncodeError::InvalidTlv {
+                    tlv_type: TlvType::AWS.0,
+                    reason: "AWS VPC endpoint id is not US-ASCII",
+                })
             }
-            Self::Ssl { sub_tlvs, .. } => sub_tlvs.iter().try_for_each(Self::validate),
-            _ => Ok(()),
+            Self::Ssl { sub_tlvs, .. } => {
+                for sub in sub_tlvs.iter() {
+                    match sub {
+                        // A raw sub-TLV's length fits: the SSL's does.
+                        Self::Raw { tlv_type, value } => check_raw(*tlv_type, value)?,
+                        _ => sub.validate_nested().map(drop)?,
+                    }
+                }
+            }
+            _ => {}
         }
+        Ok(3 + len)
     }
 
-    /// Writes the TLV at the start of `out` (which `validate` and the length check made big
-    /// enough) and returns the bytes written.
-    fn write(&self, out: &mut [u8]) -> usize {
-        let len = self.value_len();
-        let mut w = Cursor { out, pos: 0 };
-        w.put(&[self.tlv_type().0]);
-        w.put(&(len as u16).to_be_bytes());
-        match self {
-            Self::Raw { value, .. } => w.put(value),
-            Self::Noop { len } => w.zeros(usize::from(*len)),
-            Self::Gcp { psc_connection_id } => w.put(&psc_connection_id.to_be_bytes()),
+    #[inline(never)]
+    fn validate_nested(&self) -> Result<usize, EncodeError> {
+        self.validate()
+    }
+
+    /// Writes the TLV at `pos` of `out` (which `validate` and the length check made big enough)
+    /// and returns the position after it.
+    ///
+    /// Positions in one slice rather than a sub-slice per TLV, the value's length taken from
+    /// where it ended (no second walk of an SSL's sub-TLVs), the 3-byte head in one piece.
+    #[inline(always)]
+    fn write(&self, out: &mut [u8], pos: usize) -> usize {
+        let body = pos + 3;
+        let end = match self {
+            Self::Raw { value, .. } => put(out, body, value),
+            Self::Noop { len } => {
+                let len = usize::from(*len);
+                if let Some(dst) = out.get_mut(body..).and_then(|r| r.get_mut(..len)) {
+                    dst.fill(0);
+                }
+                body + len
+            }
+            Self::Gcp { psc_connection_id } => put(out, body, &psc_connection_id.to_be_bytes()),
             Self::AwsVpceId { vpce_id } => {
-                w.put(&[0x01]);
-                w.put(vpce_id.as_bytes());
+                let at = put(out, body, &[0x01]);
+                put(out, at, vpce_id.as_bytes())
             }
             Self::AzureLinkId { link_id } => {
-                w.put(&[0x01]);
-                w.put(&link_id.to_le_bytes());
+                let [a, b, c, d] = link_id.to_le_bytes();
+                put(out, body, &[0x01, a, b, c, d])
             }
             Self::Ssl {
                 client,
                 verify,
                 sub_tlvs,
             } => {
-                w.put(&[client.0]);
-                w.put(&verify.to_be_bytes());
+                let [a, b, c, d] = verify.to_be_bytes();
+                let mut at = put(out, body, &[client.0, a, b, c, d]);
                 for sub in sub_tlvs.iter() {
-                    let n = sub.write(w.rest());
-                    w.pos += n;
+                    at = match sub {
+                        Self::Raw { tlv_type, value } => {
+                            let [hi, lo] = (value.len() as u16).to_be_bytes();
+                            put(out, at, &[tlv_type.0, hi, lo]);
+                            put(out, at + 3, value)
+                        }
+                        _ => sub.write_nested(out, at),
+                    };
                 }
+                at
             }
-        }
-        w.pos
+        };
+        let [hi, lo] = ((end - body) as u16).to_be_bytes();
+        put(out, pos, &[self.tlv_type().0, hi, lo]);
+        end
     }
+
+    #[inline(never)]
+    fn write_nested(&self, out: &mut [u8], pos: usize) -> usize {
+        self.write(out, pos)
+    }
+}
+
+/// Raw types whose value has rules ([`check_raw_rules`]), as bits indexed by the type's low 6
+/// bits (types of 64 and above that share a bit go to `check_raw_rules` and match nothing there).
+const RAW_CHECKED_TYPES: u64 = 1 << TlvType::CRC32C.0
+    | 1 << TlvType::UNIQUE_ID.0
+    | 1 << TlvType::SSL.0
+    | 1 << TlvType::NETNS.0;
+
+/// The rules of a raw TLV's value: one bit test for the types without any.
+#[inline(always)]
+fn check_raw(tlv_type: TlvType, value: &[u8]) -> Result<(), EncodeError> {
+    if RAW_CHECKED_TYPES >> (tlv_type.0 & 63) & 1 == 0 {
+        return Ok(());
+    }
+    check_raw_rules(tlv_type, value)
+}
+
+#[inline(never)]
+fn check_raw_rules(tlv_type: TlvType, value: &[u8]) -> Result<(), EncodeError> {
+    let invalid = |reason| {
+        Err(EncodeError::InvalidTlv {
+            tlv_type: tlv_type.0,
+            reason,
+        })
+    };
+    match tlv_type {
+        TlvType::UNIQUE_ID if value.len() > UNIQUE_ID_MAX_LEN => {
+            Err(EncodeError::UniqueIdTooLong { len: value.len() })
+        }
+        // What the parser refuses (PROTOCOL.md §3.11-12) is never written.
+        TlvType::CRC32C if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
+        TlvType::SSL if super::header::check_ssl(value, 0).is_err() => {
+            invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
+        }
+        // What a TLV's own type forbids (PROTOCOL.md §1) is never written either.
+        TlvType::NETNS if !value.is_ascii() => invalid("NETNS is not US-ASCII"),
+        _ => Ok(()),
+    }
+}
+
+/// The sum of [`TlvSpec::wire_len`] over `tlvs`.
+#[inline]
+fn wire_len_sum(tlvs: &[TlvSpec<'_>]) -> usize {
+    let mut n = 0;
+    for t in tlvs {
+        n += t.wire_len();
+    }
+    n
+}
+
+/// Copies `bytes` to `pos` of `out` (dropped if they do not fit: never, the length was checked
+/// first) and returns the position after them.
+#[inline(always)]
+fn put(out: &mut [u8], pos: usize, bytes: &[u8]) -> usize {
+    // Two checks that cannot overflow rather than `get_mut(pos..pos + len)`, whose `pos + len`
+    // the compiler must check for overflow too.
+    if let Some(dst) = out.get_mut(pos..).and_then(|r| r.get_mut(..bytes.len())) {
+        dst.copy_from_slice(bytes);
+    }
+    pos + bytes.len()
 }
 
 impl<'a> From<Tlv<'a>> for TlvSpec<'a> {
     fn from(tlv: Tlv<'a>) -> Self {
         Self::raw(tlv.tlv_type(), tlv.value_bytes())
-    }
-}
-
-/// A bounded writer: writes past the end are dropped (never reached: lengths are checked first).
-struct Cursor<'o> {
-    out: &'o mut [u8],
-    pos: usize,
-}
-
-impl Cursor<'_> {
-    #[inline(always)]
-    fn put(&mut self, bytes: &[u8]) {
-        if let Some(dst) = self.out.get_mut(self.pos..self.pos + bytes.len()) {
-            dst.copy_from_slice(bytes);
-        }
-        self.pos += bytes.len();
-    }
-    #[inline(always)]
-    fn zeros(&mut self, n: usize) {
-        if let Some(dst) = self.out.get_mut(self.pos..self.pos + n) {
-            dst.fill(0);
-        }
-        self.pos += n;
-    }
-    fn rest(&mut self) -> &mut [u8] {
-        self.out.get_mut(self.pos..).unwrap_or(&mut [])
     }
 }
 
@@ -510,18 +592,25 @@ impl<'a> Builder<'a> {
 
     fn body_len(&self) -> usize {
         self.addresses.family().address_len()
-            + self.tlvs.iter().map(TlvSpec::wire_len).sum::<usize>()
+            + wire_len_sum(self.tlvs)
             + if self.crc32c { 7 } else { 0 }
     }
 
-    /// A header without TLVs over IP or with no addresses: a fixed layout written straight
-    /// into `out` (the general path validates and walks a TLV list it doesn't have). `None` for
-    /// UNIX addresses, which take the general path.
+    /// A header without TLVs: a fixed layout written straight into `out` (the general path
+    /// validates and walks a TLV list it doesn't have). `None` for a UNIX path that is too
+    /// long: the general path reports it.
+    ///
+    /// Every field is composed in a register and written with one store per word. Building the
+    /// 16-byte head and the address block in stack arrays first and copying them cost a failed
+    /// store-to-load forward per copy (byte stores read back as one wide load): 8.7 ns for a
+    /// TCP4 header, against 3.6 ns for copying its bytes from a constant.
     #[inline]
     fn encode_plain(&self, out: &mut [u8]) -> Option<Result<usize, EncodeError>> {
         let family = self.addresses.family();
-        if family == Family::Unix {
-            return None;
+        if let Addresses::Unix { src, dst } = self.addresses {
+            if src.len() > UNIX_PATH_LEN || dst.len() > UNIX_PATH_LEN {
+                return None;
+            }
         }
         let n = V2_HEADER_LEN + family.address_len();
         let available = out.len();
@@ -531,44 +620,54 @@ impl<'a> Builder<'a> {
                 available,
             }));
         };
-        let [l0, l1] = ((n - V2_HEADER_LEN) as u16).to_be_bytes();
         let cmd = match self.command {
             Command::Local => 0x20,
             Command::Proxy => 0x21,
         };
-        let mut fixed = [0u8; V2_HEADER_LEN];
-        fixed[..12].copy_from_slice(&SIGNATURE);
-        fixed[12..].copy_from_slice(&[
-            cmd,
-            (family.nibble() << 4) | self.protocol.nibble(),
-            l0,
-            l1,
-        ]);
+        let tail = u32::from_be_bytes([cmd, (family.nibble() << 4) | self.protocol.nibble(), 0, 0])
+            | (n - V2_HEADER_LEN) as u32;
         let (head, block) = dst.split_at_mut(V2_HEADER_LEN.min(n));
-        head.copy_from_slice(&fixed);
+        let head_word = u128::from_be_bytes(HEAD_TEMPLATE) | u128::from(tail);
+        head.copy_from_slice(&head_word.to_be_bytes());
+        // `block` is exactly the family's address length, so each `if let` holds.
         match self.addresses {
             Addresses::Inet { src, dst } => {
-                let mut a = [0u8; 12];
-                a[..4].copy_from_slice(&src.ip().octets());
-                a[4..8].copy_from_slice(&dst.ip().octets());
-                a[8..10].copy_from_slice(&src.port().to_be_bytes());
-                a[10..].copy_from_slice(&dst.port().to_be_bytes());
-                block.copy_from_slice(&a);
+                if let Some(b) = block.first_chunk_mut::<12>() {
+                    let ips = u64::from(src.ip().to_bits()) << 32 | u64::from(dst.ip().to_bits());
+                    let ports = u32::from(src.port()) << 16 | u32::from(dst.port());
+                    b[..8].copy_from_slice(&ips.to_be_bytes());
+                    b[8..].copy_from_slice(&ports.to_be_bytes());
+                }
             }
             Addresses::Inet6 { src, dst } => {
-                let mut a = [0u8; 36];
-                a[..16].copy_from_slice(&src.ip().octets());
-                a[16..32].copy_from_slice(&dst.ip().octets());
-                a[32..34].copy_from_slice(&src.port().to_be_bytes());
-                a[34..].copy_from_slice(&dst.port().to_be_bytes());
-                block.copy_from_slice(&a);
+                if let Some(b) = block.first_chunk_mut::<36>() {
+                    let ports = u32::from(src.port()) << 16 | u32::from(dst.port());
+                    b[..16].copy_from_slice(&src.ip().to_bits().to_be_bytes());
+                    b[16..32].copy_from_slice(&dst.ip().to_bits().to_be_bytes());
+                    b[32..].copy_from_slice(&ports.to_be_bytes());
+                }
             }
-            _ => {}
+            Addresses::Unix { src, dst } => {
+                if let Some(b) = block.first_chunk_mut::<{ 2 * UNIX_PATH_LEN }>() {
+                    // Zeroing the fixed-size block is a few wide stores; per-path padding
+                    // of variable length would be two more `memset` calls.
+                    *b = [0; 2 * UNIX_PATH_LEN];
+                    let (s, d) = b.split_at_mut(UNIX_PATH_LEN);
+                    for (field, path) in [(s, src), (d, dst)] {
+                        if let Some(used) = field.get_mut(..path.len()) {
+                            used.copy_from_slice(path);
+                        }
+                    }
+                }
+            }
+            Addresses::Unspec => {}
         }
         Some(Ok(n))
     }
 
-    fn validate(&self) -> Result<usize, EncodeError> {
+    /// Checks everything before anything is written; returns `len` (the body's length) and
+    /// where the checksum goes (the offset of the first CRC32C value from the first TLV).
+    fn validate(&self) -> Result<(usize, Option<usize>), EncodeError> {
         if let Addresses::Unix { src, dst } = self.addresses {
             for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
                 if path.len() > UNIX_PATH_LEN {
@@ -579,16 +678,36 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.tlvs.iter().try_for_each(TlvSpec::validate)?;
-        let len = self.body_len();
+        // The first CRC32C TLV, given raw or appended, carries the checksum (the one the
+        // parser verifies); found here, where each raw type is looked at anyway, rather than
+        // in the writing loop (10 instructions per TLV there).
+        let mut tlvs_len = 0;
+        let mut crc_at = None;
+        for tlv in self.tlvs {
+            let n = tlv.validate()?;
+            if let TlvSpec::Raw {
+                tlv_type: TlvType::CRC32C,
+                ..
+            } = tlv
+            {
+                crc_at = crc_at.or(Some(tlvs_len + 3));
+            }
+            tlvs_len += n;
+        }
+        if self.crc32c {
+            crc_at = crc_at.or(Some(tlvs_len + 3));
+        }
+        let len =
+            self.addresses.family().address_len() + tlvs_len + if self.crc32c { 7 } else { 0 };
         if len > usize::from(u16::MAX) {
             return Err(EncodeError::HeaderTooLong { len });
         }
-        Ok(len)
+        Ok((len, crc_at))
     }
 }
 
 impl Encode for Builder<'_> {
+    #[inline]
     fn encoded_len(&self) -> usize {
         if self.tlvs.is_empty() {
             // no list to walk for the common header
@@ -605,60 +724,307 @@ impl Encode for Builder<'_> {
                 return result;
             }
         }
-        let len = self.validate()?;
+        self.encode_general(out)
+    }
+}
+
+impl Builder<'_> {
+    /// Every header [`Builder::encode_plain`] does not write: with TLVs, a CRC32C, or a UNIX
+    /// path to report. Out of line so that `encode`'s plain path does not save and restore the
+    /// registers this one needs (callgrind: encode/v2_tcp4 110 instructions instead of 119,
+    /// the TLV cases unchanged).
+    #[inline(never)]
+    fn encode_general(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let (len, crc_at) = self.validate()?;
         let total = V2_HEADER_LEN + len;
         let available = out.len();
         let out = out.get_mut(..total).ok_or(EncodeError::BufferTooSmall {
             needed: total,
             available,
         })?;
-        let mut w = Cursor { out, pos: 0 };
-        w.put(&SIGNATURE);
-        let cmd = match self.command {
-            Command::Local => 0x20,
-            Command::Proxy => 0x21,
+        // The fixed part and the addresses as the plain path writes them (the UNIX paths were
+        // checked, so it always does), then the real length.
+        let fixed = V2_HEADER_LEN + self.addresses.family().address_len();
+        if let Some(head) = out.get_mut(..fixed) {
+            let _ = self.encode_plain(head);
+        }
+        put(out, 14, &(len as u16).to_be_bytes());
+        let mut pos = fixed;
+        for tlv in self.tlvs {
+            pos = tlv.write(out, pos);
+        }
+        if self.crc32c {
+            put(out, pos, &[TlvType::CRC32C.0, 0, 4, 0, 0, 0, 0]);
+        }
+        if let Some(at) = crc_at {
+            crc32c::patch(out, fixed + at);
+        }
+        Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+    use std::{vec, vec::Vec};
+
+    /// The checks as they were before the one-pass `validate` (length first, then the type's
+    /// rules, then the sub-TLVs in order).
+    fn validate_reference(t: &TlvSpec<'_>) -> Result<(), EncodeError> {
+        let len = t.wire_len() - 3;
+        if len > usize::from(u16::MAX) {
+            return Err(EncodeError::TlvTooLong {
+                tlv_type: t.tlv_type().0,
+                len,
+            });
+        }
+        let invalid = |reason| {
+            Err(EncodeError::InvalidTlv {
+                tlv_type: t.tlv_type().0,
+                reason,
+            })
         };
-        let family: Family = self.addresses.family();
-        w.put(&[cmd, (family.nibble() << 4) | self.protocol.nibble()]);
-        w.put(&(len as u16).to_be_bytes());
-        match self.addresses {
-            Addresses::Unspec => {}
-            Addresses::Inet { src, dst } => {
-                w.put(&src.ip().octets());
-                w.put(&dst.ip().octets());
-                w.put(&src.port().to_be_bytes());
-                w.put(&dst.port().to_be_bytes());
+        match t {
+            TlvSpec::Raw {
+                tlv_type: TlvType::UNIQUE_ID,
+                value,
+            } if value.len() > UNIQUE_ID_MAX_LEN => {
+                Err(EncodeError::UniqueIdTooLong { len: value.len() })
             }
-            Addresses::Inet6 { src, dst } => {
-                w.put(&src.ip().octets());
-                w.put(&dst.ip().octets());
-                w.put(&src.port().to_be_bytes());
-                w.put(&dst.port().to_be_bytes());
+            TlvSpec::Raw {
+                tlv_type: TlvType::CRC32C,
+                value,
+            } if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
+            TlvSpec::Raw {
+                tlv_type: TlvType::SSL,
+                value,
+            } if super::super::header::check_ssl(value, 0).is_err() => {
+                invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
             }
-            Addresses::Unix { src, dst } => {
-                for path in [src, dst] {
-                    w.put(path);
-                    w.zeros(UNIX_PATH_LEN - path.len());
+            TlvSpec::Raw {
+                tlv_type: TlvType::NETNS,
+                value,
+            } if !value.is_ascii() => invalid("NETNS is not US-ASCII"),
+            TlvSpec::AwsVpceId { vpce_id } if !vpce_id.is_ascii() => {
+                invalid("AWS VPC endpoint id is not US-ASCII")
+            }
+            TlvSpec::Ssl { sub_tlvs, .. } => sub_tlvs.iter().try_for_each(validate_reference),
+            _ => Ok(()),
+        }
+    }
+
+    /// A TLV's bytes, from the specification's layout.
+    fn wire_reference(t: &TlvSpec<'_>, out: &mut Vec<u8>) {
+        let mut value = Vec::new();
+        match t {
+            TlvSpec::Raw { value: v, .. } => value.extend_from_slice(v),
+            TlvSpec::Noop { len } => value.resize(usize::from(*len), 0),
+            TlvSpec::Gcp { psc_connection_id } => {
+                value.extend_from_slice(&psc_connection_id.to_be_bytes())
+            }
+            TlvSpec::AwsVpceId { vpce_id } => {
+                value.push(1);
+                value.extend_from_slice(vpce_id.as_bytes());
+            }
+            TlvSpec::AzureLinkId { link_id } => {
+                value.push(1);
+                value.extend_from_slice(&link_id.to_le_bytes());
+            }
+            TlvSpec::Ssl {
+                client,
+                verify,
+                sub_tlvs,
+            } => {
+                value.push(client.0);
+                value.extend_from_slice(&verify.to_be_bytes());
+                for sub in sub_tlvs.iter() {
+                    wire_reference(sub, &mut value);
                 }
             }
         }
-        // The first CRC32C TLV, given raw or appended, carries the checksum (the one the
-        // parser verifies).
-        let mut crc_at = None;
-        for tlv in self.tlvs {
-            if tlv.tlv_type() == TlvType::CRC32C {
-                crc_at.get_or_insert(w.pos + 3);
+        out.push(t.tlv_type().0);
+        out.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        out.extend_from_slice(&value);
+    }
+
+    /// What `encode` must produce: the reference checks in the former order, then the bytes.
+    fn encode_reference(b: &Builder<'_>) -> Result<Vec<u8>, EncodeError> {
+        if let Addresses::Unix { src, dst } = b.addresses {
+            for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
+                if path.len() > UNIX_PATH_LEN {
+                    return Err(EncodeError::UnixPathTooLong {
+                        field,
+                        len: path.len(),
+                    });
+                }
             }
-            let n = tlv.write(w.rest());
-            w.pos += n;
         }
-        if self.crc32c {
-            crc_at.get_or_insert(w.pos + 3);
-            w.put(&[TlvType::CRC32C.0, 0, 4, 0, 0, 0, 0]);
+        b.tlvs.iter().try_for_each(validate_reference)?;
+        let mut body = Vec::new();
+        match b.addresses {
+            Addresses::Unspec => {}
+            Addresses::Inet { src, dst } => {
+                body.extend_from_slice(&src.ip().octets());
+                body.extend_from_slice(&dst.ip().octets());
+                body.extend_from_slice(&src.port().to_be_bytes());
+                body.extend_from_slice(&dst.port().to_be_bytes());
+            }
+            Addresses::Inet6 { src, dst } => {
+                body.extend_from_slice(&src.ip().octets());
+                body.extend_from_slice(&dst.ip().octets());
+                body.extend_from_slice(&src.port().to_be_bytes());
+                body.extend_from_slice(&dst.port().to_be_bytes());
+            }
+            Addresses::Unix { src, dst } => {
+                for path in [src, dst] {
+                    body.extend_from_slice(path);
+                    body.resize(body.len() + UNIX_PATH_LEN - path.len(), 0);
+                }
+            }
         }
+        let mut crc_at = None;
+        for t in b.tlvs {
+            if t.tlv_type() == TlvType::CRC32C {
+                crc_at.get_or_insert(V2_HEADER_LEN + body.len() + 3);
+            }
+            wire_reference(t, &mut body);
+        }
+        if b.crc32c {
+            crc_at.get_or_insert(V2_HEADER_LEN + body.len() + 3);
+            body.extend_from_slice(&[3, 0, 4, 0, 0, 0, 0]);
+        }
+        if body.len() > usize::from(u16::MAX) {
+            return Err(EncodeError::HeaderTooLong { len: body.len() });
+        }
+        let mut h = SIGNATURE.to_vec();
+        let cmd = match b.command {
+            Command::Local => 0x20,
+            Command::Proxy => 0x21,
+        };
+        h.extend_from_slice(&[
+            cmd,
+            (b.addresses.family().nibble() << 4) | b.protocol.nibble(),
+        ]);
+        h.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        h.extend_from_slice(&body);
         if let Some(at) = crc_at {
-            crc32c::patch(w.out, at);
+            crc32c::patch(&mut h, at);
         }
-        Ok(total)
+        Ok(h)
+    }
+
+    #[test]
+    fn encode_agrees_with_the_reference() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let big = vec![b'a'; 70_000];
+        let long_path = [b'p'; 109];
+        let inner = [TlvSpec::ssl_cn("inner"), TlvSpec::noop(2)];
+        let sub_lists: [&[TlvSpec<'_>]; 6] = [
+            &[],
+            &[
+                TlvSpec::ssl_version("TLSv1.3"),
+                TlvSpec::ssl_cn("client.example.com"),
+            ],
+            &[TlvSpec::raw(TlvType::SSL_CN, &big[..65_530])],
+            &[
+                TlvSpec::noop(3),
+                TlvSpec::gcp(9),
+                TlvSpec::raw(TlvType::CRC32C, b"abc"),
+            ],
+            &[
+                TlvSpec::ssl(SslClient(1), 2, &inner),
+                TlvSpec::unique_id(&[1; 129]),
+            ],
+            &[TlvSpec::aws_vpce_id("vpce-\u{e9}"), TlvSpec::netns("blue")],
+        ];
+        let mut pool = vec![
+            TlvSpec::alpn(b"h2"),
+            TlvSpec::authority("example.com"),
+            TlvSpec::unique_id(&[7; 128]),
+            TlvSpec::unique_id(&[7; 129]),
+            TlvSpec::raw(TlvType::CRC32C, &[1, 2, 3, 4]),
+            TlvSpec::raw(TlvType::CRC32C, &[1, 2, 3]),
+            TlvSpec::raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x01x"),
+            TlvSpec::raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x02x"),
+            TlvSpec::raw(TlvType::SSL, b"\x01\0\0"),
+            TlvSpec::netns("blue"),
+            TlvSpec::raw(TlvType::NETNS, "n\u{e9}t".as_bytes()),
+            TlvSpec::raw(TlvType(0x43), &[0xff; 9]),
+            TlvSpec::raw(TlvType(0x60), &[]),
+            TlvSpec::raw(TlvType(0xf0), &big[..65_535]),
+            TlvSpec::raw(TlvType(0xf1), &big[..65_536]),
+            TlvSpec::raw(TlvType(0xf2), &big[..40_000]),
+            TlvSpec::noop(0),
+            TlvSpec::noop(13),
+            TlvSpec::gcp(0x0102_0304_0506_0708),
+            TlvSpec::aws_vpce_id("vpce-08d2bf15fac5001c9"),
+            TlvSpec::aws_vpce_id("vpce-\u{e9}"),
+            TlvSpec::azure_link_id(0xdead_beef),
+        ];
+        for subs in sub_lists {
+            pool.push(TlvSpec::ssl(SslClient(7), 0, subs));
+        }
+        let addresses = [
+            Addresses::Unspec,
+            Addresses::from((
+                SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 56324),
+                SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 2), 443),
+            )),
+            Addresses::from((
+                SocketAddrV6::new(Ipv6Addr::LOCALHOST, 1, 0, 0),
+                SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 2, 0, 0),
+            )),
+            Addresses::Unix {
+                src: b"/a",
+                dst: b"/b",
+            },
+            Addresses::Unix {
+                src: b"/a",
+                dst: &long_path,
+            },
+        ];
+        let (mut written, mut refused) = (0, 0);
+        let mut out = vec![0u8; 200_000];
+        for _ in 0..20_000 {
+            let tlvs: Vec<TlvSpec<'_>> = (0..next() % 5)
+                .map(|_| pool[(next() % pool.len() as u64) as usize])
+                .collect();
+            let b = Builder::proxy(Protocol::Stream, addresses[(next() % 5) as usize])
+                .command(if next() % 2 == 0 {
+                    Command::Proxy
+                } else {
+                    Command::Local
+                })
+                .tlvs(&tlvs)
+                .crc32c(next() % 3 == 0);
+            let want = encode_reference(&b);
+            let got = b.encode(&mut out).map(|n| out[..n].to_vec());
+            assert_eq!(got, want, "{b:?}");
+            if let Ok(bytes) = &want {
+                written += 1;
+                assert_eq!(b.encoded_len(), bytes.len());
+                // Too small by one: the error, and not a byte written.
+                let mut short = vec![0xee; bytes.len() - 1];
+                assert_eq!(
+                    b.encode(&mut short),
+                    Err(EncodeError::BufferTooSmall {
+                        needed: bytes.len(),
+                        available: bytes.len() - 1
+                    })
+                );
+                assert!(short.iter().all(|&c| c == 0xee));
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(written > 2_000 && refused > 2_000, "{written} {refused}");
     }
 }
