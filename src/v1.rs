@@ -165,6 +165,9 @@ impl Encode for Header {
         }
     }
 
+    // Inline: the constant `UNKNOWN` line becomes one 15-byte store in the caller (callgrind,
+    // encode bench: 78 → 51 instructions; an out-of-line TCP body cost those lines 34 more).
+    #[inline]
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
         if let Self::Unknown = self {
             return match out.first_chunk_mut::<V1_MIN_LEN>() {
