@@ -76,6 +76,20 @@ pub mod io;
     )))
 )]
 pub mod transparent;
+/// A small seeded generator (xorshift64) for the unit tests' random inputs: reproducible, no
+/// dependency, the same in every module.
+#[cfg(test)]
+pub(crate) mod test_rng {
+    pub(crate) fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+}
+
 pub mod v1;
 pub mod v2;
 

@@ -1586,13 +1586,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_with_the_precise_parser() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);
         let (mut taken, mut valid) = (0, 0);
         for round in 0..60_000 {
             let r = next();

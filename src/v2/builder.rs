@@ -917,13 +917,7 @@ mod tests {
 
     #[test]
     fn encode_agrees_with_the_reference() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
         let big = vec![b'a'; 70_000];
         let long_path = [b'p'; 109];
         let inner = [TlvSpec::ssl_cn("inner"), TlvSpec::noop(2)];

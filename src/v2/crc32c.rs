@@ -331,13 +331,7 @@ mod tests {
     /// the bit-at-a-time definition.
     #[test]
     fn hardware_portable_and_definition_agree() {
-        let mut x: u64 = 0x243F_6A88_85A3_08D3;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x243F_6A88_85A3_08D3);
         let mut buf = [0u8; 320];
         let mut hw_checked = 0usize;
         for round in 0..4 {

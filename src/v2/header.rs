@@ -691,13 +691,7 @@ mod tests {
 
     #[test]
     fn check_tlvs_agrees_with_the_reference() {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
         let (mut ok, mut errors) = (0, 0);
         for round in 0..200_000 {
             let area = random_area(&mut next);
