@@ -112,28 +112,64 @@ pub fn read_header_with<R: Read + ?Sized>(
     reader: &mut R,
     config: &ParserConfig,
 ) -> io::Result<(OwnedHeader, Vec<u8>)> {
-    let mut buf = Vec::new();
+    let mut acc = HeaderBuf::default();
     loop {
-        let needed = match config.parse(&buf)? {
-            Status::Complete { header, consumed } => {
-                let v1 = header.as_v1().copied();
-                return Ok(finish(buf, v1, consumed));
-            }
-            Status::Incomplete { needed } => needed.get(),
-        };
-        let bound = read_bound(&buf, needed);
-        let start = buf.len();
-        buf.resize(start + bound, 0);
+        if let Some(done) = acc.parse(config)? {
+            return Ok(done);
+        }
         let n = loop {
-            match reader.read(&mut buf[start..]) {
+            match reader.read(acc.room()) {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 other => break other?,
             }
         };
-        buf.truncate(start + n.min(bound));
+        acc.filled(n)?;
+    }
+}
+
+/// The generic readers' buffer, shared by the blocking and the async loop (which differ only
+/// in the read call): parse what was read, make room for the next read, take in its count.
+#[derive(Default)]
+pub(crate) struct HeaderBuf {
+    buf: Vec<u8>,
+    /// Where the room for the current read starts, and how long it is.
+    start: usize,
+    bound: usize,
+}
+
+impl HeaderBuf {
+    /// The header and the bytes read past it once the header is complete; else `None`, with
+    /// [`HeaderBuf::room`] sized for the next read.
+    pub(crate) fn parse(
+        &mut self,
+        config: &ParserConfig,
+    ) -> io::Result<Option<(OwnedHeader, Vec<u8>)>> {
+        let needed = match config.parse(&self.buf)? {
+            Status::Complete { header, consumed } => {
+                let v1 = header.as_v1().copied();
+                let buf = core::mem::take(&mut self.buf);
+                return Ok(Some(finish(buf, v1, consumed)));
+            }
+            Status::Incomplete { needed } => needed.get(),
+        };
+        self.bound = read_bound(&self.buf, needed);
+        self.start = self.buf.len();
+        self.buf.resize(self.start + self.bound, 0);
+        Ok(None)
+    }
+
+    /// Where the next read goes.
+    pub(crate) fn room(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..]
+    }
+
+    /// Keeps the `n` bytes the read gave; end of stream inside the header is an error.
+    pub(crate) fn filled(&mut self, n: usize) -> io::Result<()> {
+        self.buf.truncate(self.start + n.min(self.bound));
         if n == 0 {
-            return Err(eof(start));
+            return Err(eof(self.start));
         }
+        Ok(())
     }
 }
 

@@ -48,7 +48,7 @@ use ::tokio::time::Instant;
 pub use acceptor::Acceptor;
 
 use super::{
-    detect, eof, finish, peek_room, read_bound, timed_out, Detect, OwnedHeader, Peeled, DETECT_LEN,
+    detect, eof, peek_room, timed_out, Detect, HeaderBuf, OwnedHeader, Peeled, DETECT_LEN,
     PEEK_WINDOW,
 };
 use crate::{Encode, ParserConfig, Status};
@@ -98,23 +98,13 @@ pub async fn read_header_with<R: AsyncRead + Unpin + ?Sized>(
     reader: &mut R,
     config: &ParserConfig,
 ) -> io::Result<(OwnedHeader, Vec<u8>)> {
-    let mut buf = Vec::new();
+    let mut acc = HeaderBuf::default();
     loop {
-        let needed = match config.parse(&buf)? {
-            Status::Complete { header, consumed } => {
-                let v1 = header.as_v1().copied();
-                return Ok(finish(buf, v1, consumed));
-            }
-            Status::Incomplete { needed } => needed.get(),
-        };
-        let bound = read_bound(&buf, needed);
-        let start = buf.len();
-        buf.resize(start + bound, 0);
-        let n = reader.read(&mut buf[start..]).await?;
-        buf.truncate(start + n.min(bound));
-        if n == 0 {
-            return Err(eof(start));
+        if let Some(done) = acc.parse(config)? {
+            return Ok(done);
         }
+        let n = reader.read(acc.room()).await?;
+        acc.filled(n)?;
     }
 }
 
