@@ -1,11 +1,12 @@
 //! The other PROXY protocol crates on crates.io, doing the work of `super::ours` for each case
 //! with their own APIs, for `benches/compare.rs`.
 //!
-//! Per crate one module with `parse_<case>(&[u8]) -> Option<u64>` (parse with the crate's
+//! Per crate one module with `parse_any(&[u8]) -> Option<u64>` (parse with the crate's
 //! auto-detecting entry point, walk the addresses, every TLV and every SSL sub-TLV, verify the
-//! CRC32C where the crate can, fold everything into the shared digest) and
-//! `encode_<case>(&mut Vec<u8>) -> Option<usize>` (build the header from the constants and leave
-//! exactly the expected bytes in `out`). `None` means the crate cannot do the case.
+//! CRC32C where the crate can, fold everything into the shared digest), used for every case,
+//! and `encode_<case>(&mut Vec<u8>) -> Option<usize>` (build the header from the constants and
+//! leave exactly the expected bytes in `out`). [`Other::cannot`] names the cases a crate cannot
+//! do (they are not run); their `encode_<case>` return `None`.
 
 #![allow(dead_code)]
 
@@ -18,9 +19,7 @@ pub struct Other {
     pub parse: fn(Case) -> ParseFn,
     pub encode: fn(Case) -> EncodeFn,
     /// Why the crate cannot do an operation on a case, for the bench's output.
-    pub cannot: fn(Op, Case) -> &'static str,
-    /// Whether its parse verifies the CRC32C.
-    pub verifies_crc: bool,
+    pub cannot: fn(Op, Case) -> Option<&'static str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,18 +30,10 @@ pub enum Op {
 
 macro_rules! table {
     ($m:ident) => {{
-        fn parse(case: Case) -> ParseFn {
-            match case {
-                Case::V1Tcp4 => $m::parse_v1_tcp4,
-                Case::V1Tcp6 => $m::parse_v1_tcp6,
-                Case::V1Unknown => $m::parse_v1_unknown,
-                Case::V2Local => $m::parse_v2_local,
-                Case::V2Tcp4 => $m::parse_v2_tcp4,
-                Case::V2Tcp6 => $m::parse_v2_tcp6,
-                Case::V2Unix => $m::parse_v2_unix,
-                Case::V2Tlvs => $m::parse_v2_tlvs,
-                Case::V2TlvsNoCrc => $m::parse_v2_tlvs_nocrc,
-            }
+        // Every crate parses every case with its one auto-detecting entry point; the cases it
+        // cannot do are named by `cannot` and not run.
+        fn parse(_case: Case) -> ParseFn {
+            $m::parse_any
         }
         fn encode(case: Case) -> EncodeFn {
             match case {
@@ -73,10 +64,11 @@ pub fn others() -> [Other; 4] {
             parse: p1,
             encode: e1,
             cannot: |op, case| match (op, case) {
-                (Op::Encode, Case::V2Tlvs) => "has no CRC32C code, cannot compute the checksum",
-                _ => "?",
+                (Op::Encode, Case::V2Tlvs) => {
+                    Some("has no CRC32C code, cannot compute the checksum")
+                }
+                _ => None,
             },
-            verifies_crc: false,
         },
         Other {
             name: "proxy-header",
@@ -84,12 +76,13 @@ pub fn others() -> [Other; 4] {
             parse: p2,
             encode: e2,
             cannot: |op, case| match (op, case) {
-                (Op::Parse, Case::V2Unix) => "skips AF_UNIX addresses, the paths are not exposed",
-                (Op::Encode, Case::V2Unix) => "cannot encode AF_UNIX addresses",
-                (Op::Encode, Case::V2Tlvs) => "cannot compute a CRC32C",
-                _ => "?",
+                (Op::Parse, Case::V2Unix) => {
+                    Some("skips AF_UNIX addresses, the paths are not exposed")
+                }
+                (Op::Encode, Case::V2Unix) => Some("cannot encode AF_UNIX addresses"),
+                (Op::Encode, Case::V2Tlvs) => Some("cannot compute a CRC32C"),
+                _ => None,
             },
-            verifies_crc: false,
         },
         Other {
             name: "proxy-protocol",
@@ -98,20 +91,18 @@ pub fn others() -> [Other; 4] {
             encode: e3,
             cannot: |op, case| match (op, case) {
                 (Op::Parse, Case::V2Tlvs | Case::V2TlvsNoCrc) => {
-                    "skips TLVs, none is exposed (and no CRC32C)"
+                    Some("skips TLVs, none is exposed (and no CRC32C)")
                 }
-                (Op::Encode, Case::V2Tlvs | Case::V2TlvsNoCrc) => "cannot encode TLVs",
-                _ => "?",
+                (Op::Encode, Case::V2Tlvs | Case::V2TlvsNoCrc) => Some("cannot encode TLVs"),
+                _ => None,
             },
-            verifies_crc: false,
         },
         Other {
             name: "proxyproto",
             version: "0.2.1",
             parse: p4,
             encode: e4,
-            cannot: |_, _| "?",
-            verifies_crc: true,
+            cannot: |_, _| None,
         },
     ]
 }
@@ -221,35 +212,6 @@ pub mod ppp_impl {
             HeaderResult::V2(Ok(h)) => digest_v2(&h),
             _ => None,
         }
-    }
-
-    pub fn parse_v1_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_unknown(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_local(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_unix(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    /// CRC32C is read but NOT verified: ppp has no checksum support.
-    pub fn parse_v2_tlvs(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tlvs_nocrc(b: &[u8]) -> Option<u64> {
-        parse_any(b)
     }
 
     // ---- encode ----------------------------------------------------------
@@ -426,39 +388,6 @@ pub mod proxy_header_impl {
         Some(d.finish())
     }
 
-    pub fn parse_v1_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_unknown(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_local(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    /// None: the crate validates the AF_UNIX block (length) and skips it, but
-    /// never exposes the two paths (`proxied_address()` is `None`), so a
-    /// server cannot learn the peer path.
-    pub fn parse_v2_unix(b: &[u8]) -> Option<u64> {
-        let _ = b;
-        None
-    }
-    /// CRC32C is decoded but NOT verified by the crate.
-    pub fn parse_v2_tlvs(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tlvs_nocrc(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-
     // ---- encode ----------------------------------------------------------
 
     fn v4() -> ProxiedAddress {
@@ -593,40 +522,6 @@ pub mod proxy_protocol_impl {
             _ => return None, // enum is #[non_exhaustive]
         }
         Some(d.finish())
-    }
-
-    pub fn parse_v1_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_unknown(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_local(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_unix(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    /// None: the crate accepts the header but silently skips every TLV
-    /// (`buf.advance(...)`), so ALPN/AUTHORITY/SSL/... are unreachable and
-    /// the CRC32C cannot be checked.
-    pub fn parse_v2_tlvs(b: &[u8]) -> Option<u64> {
-        let _ = b;
-        None
-    }
-    /// None: same reason as `parse_v2_tlvs` (TLVs skipped, not exposed).
-    pub fn parse_v2_tlvs_nocrc(b: &[u8]) -> Option<u64> {
-        let _ = b;
-        None
     }
 
     // ---- encode ----------------------------------------------------------
@@ -832,35 +727,6 @@ pub mod proxyproto_impl {
             }
             _ => None,
         }
-    }
-
-    pub fn parse_v1_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v1_unknown(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_local(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp4(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tcp6(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_unix(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    /// CRC32C verified (`validate_crc32c_tlv`).
-    pub fn parse_v2_tlvs(b: &[u8]) -> Option<u64> {
-        parse_any(b)
-    }
-    pub fn parse_v2_tlvs_nocrc(b: &[u8]) -> Option<u64> {
-        parse_any(b)
     }
 
     // ---- encode ----------------------------------------------------------
