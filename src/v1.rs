@@ -538,7 +538,7 @@ pub(crate) fn parse_precise(buf: &[u8]) -> Result<Status<Header>, ParseError> {
 /// (`2001:db8::1` lines 725 -> 558 without the digest). The IPv6 gains are the word-at-a-time
 /// groups; TCP4 is mostly short decimal fields, where a byte at a time is as cheap as any
 /// word trick, and it gained from cheaper digit tests, the window and the source port.
-mod fast {
+pub(crate) mod fast {
     use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
     use super::Header;
@@ -834,6 +834,13 @@ mod fast {
 
     #[inline(always)]
     fn tcp4(b: &[u8]) -> Option<(Header, usize)> {
+        let (src, dst, end) = tcp4_parts(b)?;
+        Some((Header::Tcp4 { src, dst }, end))
+    }
+
+    /// A TCP4 line's addresses and length, for a caller that builds its own result.
+    #[inline(always)]
+    pub(crate) fn tcp4_parts(b: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, usize)> {
         // a TCP4 line is at most 56 bytes
         let mut pad = [0u8; 64 + 8];
         let w = window(b, &mut pad)?;
@@ -843,12 +850,16 @@ mod fast {
         let (sport, dport, end) = ports(w, i)?;
         // the LF is real input: padding never matches it
         (end <= b.len()).then_some((
-            Header::Tcp4 {
-                src: SocketAddrV4::new(src, sport),
-                dst: SocketAddrV4::new(dst, dport),
-            },
+            SocketAddrV4::new(src, sport),
+            SocketAddrV4::new(dst, dport),
             end,
         ))
+    }
+
+    /// Whether `b` starts `PROXY TCP4 `.
+    #[inline(always)]
+    pub(crate) fn is_tcp4(b: &[u8]) -> bool {
+        b.first_chunk::<11>() == Some(b"PROXY TCP4 ")
     }
 
     #[inline(always)]
