@@ -742,9 +742,12 @@ impl<'a> Builder<'a> {
             Addresses::Inet { src, dst } => {
                 if let Some(b) = block.first_chunk_mut::<12>() {
                     let ips = u64::from(src.ip().to_bits()) << 32 | u64::from(dst.ip().to_bits());
-                    let ports = u32::from(src.port()) << 16 | u32::from(dst.port());
                     b[..8].copy_from_slice(&ips.to_be_bytes());
-                    b[8..].copy_from_slice(&ports.to_be_bytes());
+                    // Two stores: combined into one word, the source port was read with the
+                    // two bytes after it, a load across two fields the caller had just
+                    // stored (encode/v2_tcp4 6.5 ns instead of 4.5).
+                    b[8..10].copy_from_slice(&src.port().to_be_bytes());
+                    b[10..].copy_from_slice(&dst.port().to_be_bytes());
                 }
             }
             Addresses::Inet6 { src, dst } => {
