@@ -484,12 +484,6 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header>, ParseError> {
     }
 }
 
-/// The fast path alone, for [`crate::ParserConfig::parse`] to build its result in place.
-#[inline(always)]
-pub(crate) fn parse_fast(buf: &[u8]) -> Option<(Header, usize)> {
-    fast::line(buf)
-}
-
 /// The precise parser: every incomplete input and every error, with its exact offset and
 /// reason, and whatever the fast path declined.
 #[cold]
@@ -882,7 +876,7 @@ pub(crate) mod fast {
     }
 
     #[inline]
-    pub(super) fn line(b: &[u8]) -> Option<(Header, usize)> {
+    pub(crate) fn line(b: &[u8]) -> Option<(Header, usize)> {
         // Every line the fast path takes is at least 15 bytes, and one word compare and one
         // `u32` compare pick TCP4 or TCP6.
         let head = b.first_chunk::<15>()?;
