@@ -60,6 +60,7 @@ extern crate alloc;
 extern crate std;
 
 mod addr;
+mod copy;
 mod error;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -536,6 +536,7 @@ pub(crate) mod fast {
     use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
     use super::Header;
+    use crate::copy::copy_short;
 
     /// Hex digit tables, one per position in a group of four: `HEX[k][c]` is the digit's value
     /// shifted to nibble `3 - k`, or bit `16 + k` for a byte that is not a hex digit. Or-ing
@@ -570,29 +571,14 @@ pub(crate) mod fast {
     type Win<const N: usize> = [u8; N];
 
     /// `b` itself when it is long enough, else `b` zero-padded into `pad` with overlapping
-    /// fixed-size copies: no `memcpy` call, which with the fill cost 30 instructions a line.
-    /// Covers any `N` up to 192. `None` below 16 bytes (no TCP line is that short).
+    /// fixed-size copies ([`copy_short`]): no `memcpy` call, which with the fill cost 30
+    /// instructions a line.
     #[inline(always)]
     fn window<'a, const N: usize>(b: &'a [u8], pad: &'a mut Win<N>) -> Option<&'a Win<N>> {
         if let Some(w) = b.first_chunk::<N>() {
             return Some(w);
         }
-        let n = b.len();
-        if n >= 64 {
-            pad[..64].copy_from_slice(&b[..64]);
-            if n > 128 {
-                pad[64..128].copy_from_slice(&b[64..128]);
-            }
-            pad[n - 64..n].copy_from_slice(&b[n - 64..]);
-        } else if n >= 32 {
-            pad[..32].copy_from_slice(&b[..32]);
-            pad[n - 32..n].copy_from_slice(&b[n - 32..]);
-        } else if n >= 16 {
-            pad[..16].copy_from_slice(&b[..16]);
-            pad[n - 16..n].copy_from_slice(&b[n - 16..]);
-        } else {
-            return None;
-        }
+        copy_short(pad.get_mut(..b.len())?, b);
         Some(pad)
     }
 
