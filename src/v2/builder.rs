@@ -456,6 +456,20 @@ fn put(out: &mut [u8], pos: usize, bytes: &[u8]) -> usize {
     pos + bytes.len()
 }
 
+/// Both UNIX paths fit their 108-byte fields; else the first that does not.
+#[inline(always)]
+fn check_unix_paths(src: &[u8], dst: &[u8]) -> Result<(), EncodeError> {
+    for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
+        if path.len() > UNIX_PATH_LEN {
+            return Err(EncodeError::UnixPathTooLong {
+                field,
+                len: path.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Writes the UNIX paths `src` and `dst` (at most 108 bytes each, checked before), each
 /// zero-padded to 108 bytes, into the address block of a header without TLVs.
 ///
@@ -657,14 +671,7 @@ impl<'a> Builder<'a> {
         // 142 -> 116, v2_local 87 -> 75, v2_tcp4 104 -> 93, v2_tcp6 114 -> 102, v2_tlvs_crc
         // 931 -> 913 (193, 91, 108, 119 and 920 with the former `memcpy` calls).
         if let Addresses::Unix { src, dst } = self.addresses {
-            for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
-                if path.len() > UNIX_PATH_LEN {
-                    return Err(EncodeError::UnixPathTooLong {
-                        field,
-                        len: path.len(),
-                    });
-                }
-            }
+            check_unix_paths(src, dst)?;
             const N: usize = V2_HEADER_LEN + 2 * UNIX_PATH_LEN;
             let available = out.len();
             let Some(out) = out.first_chunk_mut::<N>() else {
@@ -755,14 +762,7 @@ impl<'a> Builder<'a> {
     /// where the checksum goes (the offset of the first CRC32C value from the first TLV).
     fn validate(&self) -> Result<(usize, Option<usize>), EncodeError> {
         if let Addresses::Unix { src, dst } = self.addresses {
-            for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
-                if path.len() > UNIX_PATH_LEN {
-                    return Err(EncodeError::UnixPathTooLong {
-                        field,
-                        len: path.len(),
-                    });
-                }
-            }
+            check_unix_paths(src, dst)?;
         }
         // The first CRC32C TLV, given raw or appended, carries the checksum (the one the
         // parser verifies); found here, where each raw type is looked at anyway, rather than
@@ -992,6 +992,20 @@ mod tests {
         Ok(h)
     }
 
+    /// A buffer one byte shorter than the `len` bytes `b` encodes to: the error, and not a
+    /// byte written.
+    fn refuses_one_byte_short(b: &Builder<'_>, len: usize) {
+        let mut short = vec![0xee; len - 1];
+        assert_eq!(
+            b.encode(&mut short),
+            Err(EncodeError::BufferTooSmall {
+                needed: len,
+                available: len - 1
+            })
+        );
+        assert!(short.iter().all(|&c| c == 0xee));
+    }
+
     #[test]
     fn encode_agrees_with_the_reference() {
         let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
@@ -1082,16 +1096,7 @@ mod tests {
             if let Ok(bytes) = &want {
                 written += 1;
                 assert_eq!(b.encoded_len(), bytes.len());
-                // Too small by one: the error, and not a byte written.
-                let mut short = vec![0xee; bytes.len() - 1];
-                assert_eq!(
-                    b.encode(&mut short),
-                    Err(EncodeError::BufferTooSmall {
-                        needed: bytes.len(),
-                        available: bytes.len() - 1
-                    })
-                );
-                assert!(short.iter().all(|&c| c == 0xee));
+                refuses_one_byte_short(&b, bytes.len());
             } else {
                 refused += 1;
             }
@@ -1141,15 +1146,7 @@ mod tests {
                         assert_eq!(&out[..want.len()], &want[..], "{src_len} {dst_len} {at}");
                         assert!(out[want.len()..].iter().all(|&c| c == 0xa5));
                     }
-                    let mut short = vec![0xa5; want.len() - 1];
-                    assert_eq!(
-                        b.encode(&mut short),
-                        Err(EncodeError::BufferTooSmall {
-                            needed: want.len(),
-                            available: want.len() - 1
-                        })
-                    );
-                    assert!(short.iter().all(|&c| c == 0xa5));
+                    refuses_one_byte_short(&b, want.len());
                 }
             }
         }
