@@ -1476,15 +1476,12 @@ mod tests {
         }
     }
 
-    /// xorshift64, enough to vary generated lines.
-    struct Rng(u64);
+    /// The shared test generator, with helpers to vary generated lines.
+    struct Rng<F: FnMut() -> u64>(F);
 
-    impl Rng {
+    impl<F: FnMut() -> u64> Rng<F> {
         fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
+            (self.0)() % n
         }
 
         /// Decimal text around `0..=max`: small, near `max` (both sides), or anywhere, and
@@ -1537,7 +1534,7 @@ mod tests {
 
     #[test]
     fn fast_path_agrees_on_generated_forms() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng(crate::test_rng::xorshift(0x9e37_79b9_7f4a_7c15));
         let (mut taken, mut valid) = (0, 0);
         for _ in 0..100_000 {
             let v4 = rng.below(3) == 0;
