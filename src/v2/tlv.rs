@@ -575,9 +575,8 @@ impl<'a> Tlvs<'a> {
     #[inline]
     pub(crate) fn checked(area: &'a [u8], offset: usize) -> Self {
         Self {
-            rest: area,
-            base: base_of(area, offset),
             checked: 1,
+            ..Self::new(area, offset)
         }
     }
 }
