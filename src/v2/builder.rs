@@ -726,10 +726,11 @@ impl<'a> Builder<'a> {
             }
             Addresses::Inet6 { src, dst } => {
                 if let Some(b) = block.first_chunk_mut::<36>() {
-                    let ports = u32::from(src.port()) << 16 | u32::from(dst.port());
                     b[..16].copy_from_slice(&src.ip().to_bits().to_be_bytes());
                     b[16..32].copy_from_slice(&dst.ip().to_bits().to_be_bytes());
-                    b[32..].copy_from_slice(&ports.to_be_bytes());
+                    // Two stores, as for IPv4 (encode/v2_tcp6 7.0 ns combined, 4.8 ns so).
+                    b[32..34].copy_from_slice(&src.port().to_be_bytes());
+                    b[34..].copy_from_slice(&dst.port().to_be_bytes());
                 }
             }
             Addresses::Unix { src, dst } => {
