@@ -457,6 +457,18 @@ fn put(out: &mut [u8], pos: usize, bytes: &[u8]) -> usize {
 }
 
 /// Both UNIX paths fit their 108-byte fields; else the first that does not.
+/// The source and destination ports, big-endian, in the last 4 bytes of an address block:
+/// one store each. Combined into one word, the source port was read with the two bytes after
+/// it, a load across fields the caller had just stored, which the CPU cannot forward
+/// (encode/v2_tcp4 6.5 ns instead of 4.5, encode/v2_tcp6 7.0 ns instead of 4.8).
+#[inline(always)]
+fn write_ports(block: &mut [u8], src: u16, dst: u16) {
+    if let Some(p) = block.last_chunk_mut::<4>() {
+        p[..2].copy_from_slice(&src.to_be_bytes());
+        p[2..].copy_from_slice(&dst.to_be_bytes());
+    }
+}
+
 #[inline(always)]
 fn check_unix_paths(src: &[u8], dst: &[u8]) -> Result<(), EncodeError> {
     for (field, path) in [(Endpoint::Source, src), (Endpoint::Destination, dst)] {
@@ -717,20 +729,14 @@ impl<'a> Builder<'a> {
                 if let Some(b) = block.first_chunk_mut::<12>() {
                     let ips = u64::from(src.ip().to_bits()) << 32 | u64::from(dst.ip().to_bits());
                     b[..8].copy_from_slice(&ips.to_be_bytes());
-                    // Two stores: combined into one word, the source port was read with the
-                    // two bytes after it, a load across two fields the caller had just
-                    // stored (encode/v2_tcp4 6.5 ns instead of 4.5).
-                    b[8..10].copy_from_slice(&src.port().to_be_bytes());
-                    b[10..].copy_from_slice(&dst.port().to_be_bytes());
+                    write_ports(b, src.port(), dst.port());
                 }
             }
             Addresses::Inet6 { src, dst } => {
                 if let Some(b) = block.first_chunk_mut::<36>() {
                     b[..16].copy_from_slice(&src.ip().to_bits().to_be_bytes());
                     b[16..32].copy_from_slice(&dst.ip().to_bits().to_be_bytes());
-                    // Two stores, as for IPv4 (encode/v2_tcp6 7.0 ns combined, 4.8 ns so).
-                    b[32..34].copy_from_slice(&src.port().to_be_bytes());
-                    b[34..].copy_from_slice(&dst.port().to_be_bytes());
+                    write_ports(b, src.port(), dst.port());
                 }
             }
             Addresses::Unix { src, dst } => {
