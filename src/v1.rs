@@ -819,6 +819,10 @@ pub(crate) mod fast {
     }
 
     /// A TCP4 line's addresses and length, for a caller that builds its own result.
+    ///
+    /// The same steps as [`tcp6`] with another window and address parser. One generic helper
+    /// for both, taking the parser as a closure, cost 60 instructions a line (callgrind, parse
+    /// v1 TCP4 389 -> 449, TCP6 553 -> 613): called twice, the closure is not inlined.
     #[inline(always)]
     pub(crate) fn tcp4_parts(b: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, usize)> {
         // a TCP4 line is at most 56 bytes
