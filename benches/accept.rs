@@ -1,8 +1,9 @@
 //! Connections per second on loopback: accept + exact peel (`peel_tcp`) + read the data,
 //! against plain accept + read of the same data without a header, in one run.
 //!
-//! The peel cases pass a 5 s header timeout (as a server would), except `peel_v1_untimed`,
-//! which passes none and so shows what the timeout's socket-option calls cost.
+//! The peel cases pass a 5 s header timeout (as a server would), except
+//! `peel_v1_untimed_read`, which passes none and so shows what the timeout's socket-option
+//! calls cost.
 //!
 //! Each iteration opens a connection, writes (header +) 64 bytes of data in one write,
 //! accepts it, peels the header (or not), reads the 64 bytes, and closes both ends (the
@@ -59,7 +60,7 @@ fn one_connection(
     let (mut server, _) = listener.accept().unwrap();
     if let Some(timeout) = peel {
         let header = peel_tcp(&server, timeout).unwrap();
-        std::hint::black_box(header.source());
+        std::hint::black_box(header.header().source());
     }
     let mut data = [0u8; 64];
     server.read_exact(&mut data).unwrap();

@@ -379,7 +379,8 @@ fn forward_to_farm(
     let forwarded: Vec<TlvSpec<'_>> = header
         .as_ref()
         .map(|h| {
-            h.tlvs()
+            h.header()
+                .tlvs()
                 .filter(|t| t.tlv_type() != TlvType::CRC32C)
                 .map(TlvSpec::from)
                 .collect()
@@ -416,13 +417,11 @@ fn serve(index: usize, acceptor: Acceptor) {
 fn answer(index: usize, conn: Accepted<TcpStream>) -> io::Result<()> {
     let peer = conn.peer_addr();
     let client = conn.source();
-    let tlv_text = |t: TlvType| {
-        conn.header()
-            .and_then(|h| h.tlvs().find(|x| x.tlv_type() == t))
-            .map(|x| String::from_utf8_lossy(x.value_bytes()).into_owned())
-    };
-    let authority = tlv_text(TlvType::AUTHORITY);
-    let unique_id = tlv_text(TlvType::UNIQUE_ID);
+    let header = conn.header();
+    let authority = header.and_then(|h| h.authority()).map(str::to_owned);
+    let unique_id = header
+        .and_then(|h| h.unique_id())
+        .map(|id| String::from_utf8_lossy(id).into_owned());
     let mut stream = BufReader::new(conn.into_stream());
     let mut request = String::new();
     (&mut stream).take(256).read_line(&mut request)?;

@@ -87,7 +87,7 @@ def main():
     with open("tests/data/public.json") as f:
         for case in json.load(f):
             seeds["vec-" + case["id"]] = bytes.fromhex(case["hex"])
-    byte_targets = ["parse", "parse_v1", "parse_v2", "parse_crc", "roundtrip"]
+    byte_targets = ["parse", "parse_v1", "parse_v2", "parse_crc", "roundtrip", "fast_precise"]
     for target in byte_targets + ["split", "stream"]:
         os.makedirs(f"fuzz/corpus/{target}", exist_ok=True)
     for name, data in sorted(seeds.items()):

@@ -23,10 +23,10 @@ use crate::v2::Family;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 // A 4-byte tag puts every variant's fields at offset 4 or more. With the default 2-byte tag
-// the IPv4 fields start at offset 2 and the IPv6 ones at 4, and the compiler copied a value
-// in 16-byte pieces starting at offset 2, each a load of bytes it had just stored in other
-// widths, which the CPU cannot forward: building and encoding a v2 TCP6 header took 10.4 ns
-// instead of 6.9. The representation is an implementation detail and may change.
+// the compiler copied a value in 16-byte pieces from offset 2, each a load of bytes just
+// stored in other widths, which the CPU cannot forward (measured: `cargo bench --bench parse`
+// encode/v2_tcp6, see benches/README.md). The representation is an implementation detail
+// and may change.
 #[repr(u32)]
 pub enum Addresses<'a> {
     /// No addresses: use the real connection's.
@@ -57,7 +57,7 @@ pub enum Addresses<'a> {
 impl<'a> Addresses<'a> {
     /// Builds addresses from two socket addresses. Same families give `Inet` or `Inet6`;
     /// mixed families give `Inet6` with the IPv4 side IPv4-mapped (`::ffff:a.b.c.d`), as HAProxy
-    /// does (PROTOCOL.md §3.15).
+    /// does ([conformance](crate::conformance) rule 15).
     ///
     /// ```
     /// use proxy_wire::Addresses;

@@ -1,6 +1,6 @@
 //! Errors: [`ParseError`] for untrusted input, [`EncodeError`] for the encoders.
 //!
-//! Every [`ParseError`] maps to exactly one [`ErrorCategory`] (PROTOCOL.md §4) through
+//! Every [`ParseError`] maps to exactly one [`ErrorCategory`] (see [conformance](crate::conformance)) through
 //! [`ParseError::category`]. The variants carry small `Copy` context (offsets, bytes, lengths),
 //! never slices of the input, so an error outlives the buffer it came from.
 
@@ -159,8 +159,10 @@ pub enum ParseError {
         /// The command nibble found.
         command: u8,
     },
-    /// Category `invalid-v2`: a PROXY header with an address family nibble above 3 or a
-    /// transport protocol nibble above 2 (byte 13).
+    /// Category `invalid-v2`: a PROXY header whose byte 13 is not one of the seven values the
+    /// specification lists (`0x00`, `0x11`, `0x12`, `0x21`, `0x22`, `0x31`, `0x32`): a family
+    /// nibble above 3, a protocol nibble above 2, or a family without a transport (or the
+    /// reverse), whose addresses must never be believed. Reported as soon as byte 13 is in.
     #[error("invalid v2 family/protocol byte {byte:#04x} in byte 13")]
     InvalidFamilyProtocol {
         /// Byte 13 as found.
@@ -261,6 +263,21 @@ pub enum ParseError {
         /// Lower bound on the missing bytes.
         needed: usize,
     },
+    /// A header for another transport than the one it arrived on, whose addresses are
+    /// therefore not the client's: a v2 PROXY header for DGRAM read off a stream (TCP)
+    /// connection, or a v1 line or v2 PROXY header for STREAM inside a datagram. Category
+    /// `invalid-v1` for a v1 line, `invalid-v2` for a v2 header.
+    #[error("{}", if *in_datagram {
+        "a PROXY header for a stream connection inside a datagram"
+    } else {
+        "a v2 PROXY header for datagrams (DGRAM) on a stream connection"
+    })]
+    WrongTransport {
+        /// 1 or 2.
+        version: u8,
+        /// Whether the header came in a datagram (else on a stream).
+        in_datagram: bool,
+    },
     /// Category `invalid-v2`: [`v2::Header::new_checked`](crate::v2::Header::new_checked) was
     /// given more bytes than the header's `16 + len`.
     #[error("{available} bytes given for a v2 header of {header} bytes")]
@@ -273,17 +290,17 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    /// The conformance category of this error (PROTOCOL.md §4).
+    /// The conformance category of this error (see [conformance](crate::conformance)).
     ///
     /// | variant | category |
     /// |---|---|
     /// | `NotProxyHeader` | `not-proxy` |
-    /// | `InvalidV1`, `Truncated { version: 1 }` | `invalid-v1` |
+    /// | `InvalidV1`, `Truncated { version: 1 }`, `WrongTransport { version: 1 }` | `invalid-v1` |
     /// | `V1TooLong`, `V2TooLong` | `too-long` |
     /// | `BadAddress` | `bad-address` |
     /// | `BadPort` | `bad-port` |
     /// | `UnsupportedVersion`, `VersionDisabled` | `unsupported` |
-    /// | `InvalidCommand`, `InvalidFamilyProtocol`, `AddressBlockTooShort`, `Truncated { version: 2 }`, `TrailingBytes` | `invalid-v2` |
+    /// | `InvalidCommand`, `InvalidFamilyProtocol`, `AddressBlockTooShort`, `Truncated { version: 2 }`, `WrongTransport { version: 2 }`, `TrailingBytes` | `invalid-v2` |
     /// | `TlvHeaderTruncated`, `TlvOverrun`, `SslTooShort`, `Crc32cLength`, `UniqueIdTooLong`, `InvalidTlvValue` | `bad-tlv` |
     /// | `ChecksumMismatch` | `bad-checksum` |
     ///
@@ -299,7 +316,9 @@ impl ParseError {
             Self::VersionDisabled { .. } | Self::UnsupportedVersion { .. } => {
                 ErrorCategory::Unsupported
             }
-            Self::InvalidV1 { .. } | Self::Truncated { version: 1, .. } => ErrorCategory::InvalidV1,
+            Self::InvalidV1 { .. }
+            | Self::Truncated { version: 1, .. }
+            | Self::WrongTransport { version: 1, .. } => ErrorCategory::InvalidV1,
             Self::V1TooLong | Self::V2TooLong { .. } => ErrorCategory::TooLong,
             Self::BadAddress { .. } => ErrorCategory::BadAddress,
             Self::BadPort { .. } => ErrorCategory::BadPort,
@@ -307,6 +326,7 @@ impl ParseError {
             | Self::InvalidFamilyProtocol { .. }
             | Self::AddressBlockTooShort { .. }
             | Self::Truncated { .. }
+            | Self::WrongTransport { .. }
             | Self::TrailingBytes { .. } => ErrorCategory::InvalidV2,
             Self::TlvHeaderTruncated { .. }
             | Self::TlvOverrun { .. }
@@ -379,6 +399,14 @@ pub enum EncodeError {
         tlv_type: u8,
         /// What is wrong with its value.
         reason: &'static str,
+    },
+    /// A v2 PROXY header whose family/protocol byte is not one of the seven the
+    /// specification lists (an address family without a transport, or a transport without
+    /// one): receivers must reject it.
+    #[error("v2 PROXY header with unspecified family/protocol byte {byte:#04x}")]
+    InvalidFamilyProtocol {
+        /// Byte 13 as it would be written.
+        byte: u8,
     },
     /// v1 can carry only TCP over IPv4 or IPv6 (or UNKNOWN).
     #[error("v1 cannot carry UNIX socket addresses")]

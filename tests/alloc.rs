@@ -82,7 +82,7 @@ fn parsing_every_shape_allocates_nothing() {
                 for t in header.tlvs() {
                     let _ = std::hint::black_box(t.value());
                 }
-                if let Some(ssl) = header.as_v2().and_then(|h| h.ssl()) {
+                if let Some(ssl) = header.ssl() {
                     for t in ssl.sub_tlvs() {
                         let _ = std::hint::black_box(t.value());
                     }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use proxy_wire::io::{connect_with_header, Accepted, Acceptor, AcceptorConfig};
 use proxy_wire::v2::{self, SslClient, TlvSpec};
-use proxy_wire::{v1, Encode};
+use proxy_wire::{v1, Encode, Header};
 use sha2::{Digest, Sha256};
 
 const T: Duration = Duration::from_secs(10);
@@ -245,13 +245,8 @@ fn echo_hash(conn: &mut Accepted) {
     stream.shutdown(Shutdown::Write).unwrap();
 }
 
-fn tlv_text(
-    conn: &Accepted,
-    f: impl for<'a> Fn(&v2::Header<&'a [u8]>) -> Option<&'a [u8]>,
-) -> Option<String> {
-    let header = conn.header()?.header();
-    let v2h = header.as_v2()?;
-    f(v2h).map(|b| String::from_utf8_lossy(b).into_owned())
+fn tlv_text(conn: &Accepted, f: impl for<'a> Fn(Header<'a>) -> Option<&'a [u8]>) -> Option<String> {
+    f(conn.header()?).map(|b| String::from_utf8_lossy(b).into_owned())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -356,10 +351,8 @@ backend be_check
             "127.0.0.1".parse::<IpAddr>().unwrap()
         );
         if version == 2 {
-            let h = header.header();
-            let v2h = h.as_v2().unwrap();
             assert!(
-                v2h.crc32c().is_some(),
+                header.as_v2().unwrap().crc32c().is_some(),
                 "CRC32C TLV (verified by the parser)"
             );
             let uid = tlv_text(&conn, |h| h.unique_id()).expect("UNIQUE_ID TLV");
@@ -375,7 +368,7 @@ backend be_check
             );
             assert_eq!(uid, want);
             // AUTHORITY needs TLS SNI in haproxy 2.6: absent on a plain TCP frontend.
-            assert_eq!(v2h.authority(), None);
+            assert_eq!(header.authority(), None);
         }
     }
 
@@ -488,14 +481,13 @@ backend be_tls
     assert_eq!(out.stdout, b"tls ok");
 
     assert_eq!(
-        tlv_text(&conn, |h| h.authority()).as_deref(),
+        tlv_text(&conn, |h| h.authority().map(str::as_bytes)).as_deref(),
         Some("example.test")
     );
     assert_eq!(tlv_text(&conn, |h| h.alpn()).as_deref(), Some("http/1.1"));
-    let header = conn.header().unwrap().header();
-    let v2h = header.as_v2().unwrap();
-    assert!(v2h.crc32c().is_some());
-    let ssl = v2h.ssl().expect("SSL TLV");
+    let header = conn.header().unwrap();
+    assert!(header.as_v2().unwrap().crc32c().is_some());
+    let ssl = header.ssl().expect("SSL TLV");
     assert!(ssl.client().contains(SslClient::SSL), "{:?}", ssl.client());
     assert_eq!(ssl.version(), Some("TLSv1.3"));
     assert!(conn.source().ip().is_loopback());

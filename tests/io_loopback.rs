@@ -174,10 +174,7 @@ fn exact_peel_complete_v2_does_not_wait_for_data() {
     client.write_all(&header).unwrap();
     let got = peel_tcp(&server, Some(Duration::from_secs(2))).unwrap();
     assert_eq!(got.as_bytes(), &header[..]);
-    assert_eq!(
-        got.header().as_v2().unwrap().authority(),
-        Some(&b"example.test"[..])
-    );
+    assert_eq!(got.header().authority(), Some("example.test"));
 }
 
 #[test]
@@ -366,7 +363,10 @@ fn peeled_replays_leftover_then_inner_for_read_bufread_and_write() {
     });
     server.set_read_timeout(Some(T)).unwrap();
     let (header, mut stream) = Peeled::peel(BufReader::new(server)).unwrap();
-    assert_eq!(header.source(), Some("192.0.2.1:56324".parse().unwrap()));
+    assert_eq!(
+        header.header().source(),
+        Some("192.0.2.1:56324".parse().unwrap())
+    );
     // BufRead sees the leftover first.
     let buffered = stream.fill_buf().unwrap().to_vec();
     assert!(!buffered.is_empty());
@@ -426,11 +426,10 @@ fn acceptor_delivers_addresses_tlvs_and_intact_data() {
     assert!(conn.is_proxied());
     assert_eq!(conn.source(), "[2001:db8::1]:4000".parse().unwrap());
     assert_eq!(conn.destination(), "[2001:db8::2]:443".parse().unwrap());
-    let header = conn.header().unwrap().header();
-    let v2h = header.as_v2().unwrap();
-    assert_eq!(v2h.alpn(), Some(&b"h2"[..]));
-    assert_eq!(v2h.unique_id(), Some(&[7u8; 100][..]));
-    assert!(v2h.crc32c().is_some());
+    let header = conn.header().unwrap();
+    assert_eq!(header.alpn(), Some(&b"h2"[..]));
+    assert_eq!(header.unique_id(), Some(&[7u8; 100][..]));
+    assert!(header.as_v2().unwrap().crc32c().is_some());
     assert_eq!(sha(&read_rest(conn.stream_mut())), sha(&data));
 }
 
@@ -481,6 +480,41 @@ fn acceptor_reports_bad_connections_and_keeps_serving() {
 
     let _ok = connect_with_header(addr, &v1::Header::Unknown).unwrap();
     assert!(acc.accept_timeout(T).is_ok());
+}
+
+/// A UDP header on a TCP connection: refused per connection (its addresses are another
+/// flow's), by the exact peel and by the acceptor, which keeps serving.
+#[test]
+fn dgram_header_on_a_stream_is_refused() {
+    let src: SocketAddr = "192.0.2.1:5000".parse().unwrap();
+    let dst: SocketAddr = "192.0.2.2:53".parse().unwrap();
+    let mut udp = Vec::new();
+    v2::Builder::proxy(v2::Protocol::Dgram, (src, dst))
+        .write_to(&mut udp)
+        .unwrap();
+    let want = ParseError::WrongTransport {
+        version: 2,
+        in_datagram: false,
+    };
+    let (mut client, server) = pair();
+    client.write_all(&udp).unwrap();
+    let err = peel_tcp(&server, Some(T)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(
+        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&want)
+    );
+
+    let acc = acceptor(AcceptorConfig::new());
+    let addr = acc.local_addr();
+    let mut bad = TcpStream::connect(addr).unwrap();
+    bad.write_all(&udp).unwrap();
+    let err = acc.accept_timeout(T).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
+    let stream = v2::Builder::proxy(v2::Protocol::Stream, (src, dst));
+    let _ok = connect_with_header(addr, &stream).unwrap();
+    assert_eq!(acc.accept_timeout(T).unwrap().source(), src);
 }
 
 #[test]

@@ -81,7 +81,7 @@ async fn peel_tcp_one_byte_writes_then_data() {
         });
         let got = peel_tcp(&mut server, Some(T)).await.unwrap();
         assert_eq!(got.as_bytes(), &header[..]);
-        assert_eq!(got.source(), Some(src));
+        assert_eq!(got.header().source(), Some(src));
         let mut rest = Vec::new();
         server.read_to_end(&mut rest).await.unwrap();
         assert_eq!(sha(&rest), sha(&data));
@@ -122,7 +122,7 @@ async fn peel_tcp_errors() {
 async fn generic_read_and_peeled_async_traits() {
     let input: Vec<u8> = [&b"PROXY UNKNOWN\r\nfirst line\nsecond"[..]].concat();
     let (header, mut stream) = peel(BufReader::new(&input[..])).await.unwrap();
-    assert_eq!(header.version(), 1);
+    assert_eq!(header.header().version(), 1);
     let mut line = String::new();
     stream.read_line(&mut line).await.unwrap();
     assert_eq!(line, "first line\n");
@@ -148,6 +148,50 @@ async fn generic_read_and_peeled_async_traits() {
         read_header(&mut short).await.unwrap_err().kind(),
         ErrorKind::UnexpectedEof
     );
+}
+
+/// A UDP header on a TCP connection: refused per connection (its addresses are another
+/// flow's), by the exact peel and by the acceptor, which keeps serving.
+#[tokio::test]
+async fn dgram_header_on_a_stream_is_refused() {
+    let src: SocketAddr = "192.0.2.1:5000".parse().unwrap();
+    let dst: SocketAddr = "192.0.2.2:53".parse().unwrap();
+    let mut udp = Vec::new();
+    v2::Builder::proxy(v2::Protocol::Dgram, (src, dst))
+        .write_to(&mut udp)
+        .unwrap();
+    let want = ParseError::WrongTransport {
+        version: 2,
+        in_datagram: false,
+    };
+    let (mut client, mut server) = pair().await;
+    client.write_all(&udp).await.unwrap();
+    let err = peel_tcp(&mut server, Some(T)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(
+        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&want)
+    );
+    let err = read_header(&mut &udp[..]).await.unwrap_err();
+    assert_eq!(
+        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&want)
+    );
+
+    let mut acc = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new())
+        .await
+        .unwrap();
+    let addr = acc.local_addr().unwrap();
+    let mut bad = TcpStream::connect(addr).await.unwrap();
+    bad.write_all(&udp).await.unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
+    let _ok = connect_with_header(addr, &v2::Builder::proxy(v2::Protocol::Stream, (src, dst)))
+        .await
+        .unwrap();
+    let conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert_eq!(conn.source(), src);
 }
 
 #[tokio::test]

@@ -95,7 +95,13 @@ fn gen_v2() -> impl Strategy<Value = GenV2> {
     )
         .prop_map(|(local, protocol, addresses, tlvs, crc)| GenV2 {
             local,
-            protocol,
+            // PROXY needs a family and a transport, or neither (LOCAL takes any byte).
+            protocol: match (&addresses, protocol) {
+                _ if local => protocol,
+                (GenAddrs::Unspec, _) => Protocol::Unspec,
+                (_, Protocol::Unspec) => Protocol::Stream,
+                (_, p) => p,
+            },
             addresses,
             tlvs,
             crc,
@@ -319,9 +325,11 @@ proptest! {
         let addresses = match &g.addresses {
             GenAddrs::V4(s, d) => Addresses::Inet { src: *s, dst: *d },
             GenAddrs::V6(s, d) => Addresses::Inet6 { src: *s, dst: *d },
-            _ => Addresses::Unspec,
+            GenAddrs::Unix(s, d) => Addresses::Unix { src: s, dst: d },
+            GenAddrs::Unspec => Addresses::Unspec,
         };
-        let b = v2::Builder::proxy(g.protocol, addresses).tlvs(&specs).crc32c(g.crc);
+        let command = if g.local { v2::Command::Local } else { v2::Command::Proxy };
+        let b = v2::Builder::proxy(g.protocol, addresses).command(command).tlvs(&specs).crc32c(g.crc);
         let mut buf = vec![0u8; b.encoded_len()];
         b.encode(&mut buf).unwrap();
         buf.extend_from_slice(b"trailing application data");

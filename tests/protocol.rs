@@ -189,11 +189,16 @@ fn v2_local_skips_its_block_whatever_the_family() {
 
 #[test]
 fn v2_proxy_unspec_is_accepted_without_addresses() {
-    for fam in [0x00, 0x01, 0x02] {
-        let h = v2(0x21, fam, &[]);
-        let (hdr, n) = complete(&h);
-        assert_eq!((n, hdr.addresses()), (16, Addresses::Unspec), "{fam:#x}");
-    }
+    let bare = v2(0x21, 0x00, &[]);
+    let (hdr, n) = complete(&bare);
+    assert_eq!((n, hdr.addresses()), (16, Addresses::Unspec));
+    // with TLVs after the (empty) block
+    let with_tlv = v2(0x21, 0x00, b"\x01\x00\x02h2");
+    let (hdr, n) = complete(&with_tlv);
+    assert_eq!(
+        (n, hdr.addresses(), hdr.tlvs().count()),
+        (21, Addresses::Unspec, 1)
+    );
 }
 
 #[test]
@@ -260,7 +265,7 @@ fn v2_unknown_and_duplicate_tlvs_are_kept_in_order() {
         ]
     );
     // the first ALPN wins in the convenience accessor
-    assert_eq!(hdr.as_v2().unwrap().alpn(), Some(&b"h2"[..]));
+    assert_eq!(hdr.alpn(), Some(&b"h2"[..]));
 }
 
 #[test]
@@ -328,7 +333,48 @@ fn v2_typed_tlv_accessors() {
     let sub_values: Vec<V<'_>> = ssl.sub_tlvs().map(|t| t.value().unwrap()).collect();
     assert_eq!(sub_values[0], V::SslVersion("TLSv1.3"));
     assert_eq!(sub_values[7], V::SslClientCert(&[0x30, 0x82, 0x01]));
-    assert_eq!(v.ssl(), Some(ssl));
+    // the header's accessors give the same values, text as &str
+    assert_eq!(hdr.ssl(), Some(ssl));
+    assert_eq!(hdr.ssl().and_then(|s| s.cn()), Some("client.example.com"));
+    assert_eq!(hdr.alpn(), Some(&b"h2"[..]));
+    assert_eq!(hdr.authority(), Some("example.com"));
+    assert_eq!(hdr.unique_id(), Some(&[9u8; 32][..]));
+    assert_eq!(hdr.netns(), Some("blue"));
+    assert_eq!(hdr.gcp_psc_id(), Some(0x0102_0304_0506_0708));
+    assert_eq!(hdr.aws_vpce_id(), Some("vpce-08d2bf15fac5001c9"));
+    assert_eq!(hdr.azure_link_id(), Some(0x1122_3344));
+}
+
+#[test]
+fn header_accessors_absent_odd_and_repeated() {
+    // v1 carries no TLVs
+    let (h, _) = complete(b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n");
+    assert_eq!(
+        (h.authority(), h.alpn(), h.unique_id(), h.ssl().is_none()),
+        (None, None, None, true)
+    );
+    assert_eq!(
+        (
+            h.netns(),
+            h.aws_vpce_id(),
+            h.azure_link_id(),
+            h.gcp_psc_id()
+        ),
+        (None, None, None, None)
+    );
+    // the first of a type wins; a vendor TLV of another subtype is skipped, an AUTHORITY
+    // that is not UTF-8 or a NETNS that is not ASCII reads as absent
+    let tlvs: &[u8] = b"\x01\x00\x02h2\x01\x00\x02h3\
+        \xea\x00\x02\x02x\xea\x00\x04\x01v-1\
+        \xee\x00\x02\x02x\xee\x00\x05\x01\x04\x03\x02\x01\
+        \x02\x00\x01\xff\x30\x00\x01\xe9";
+    let h = inet_with(tlvs);
+    let (h, _) = complete(&h);
+    assert_eq!(h.alpn(), Some(&b"h2"[..]));
+    assert_eq!(h.aws_vpce_id(), Some("v-1"));
+    assert_eq!(h.azure_link_id(), Some(0x0102_0304));
+    assert_eq!((h.authority(), h.netns()), (None, None));
+    assert_eq!(h.gcp_psc_id(), None);
 }
 
 #[test]
@@ -565,26 +611,106 @@ fn policy_06_command_and_version_nibbles() {
 }
 
 #[test]
-fn policy_07_proxy_family_and_protocol_ranges() {
-    for fam in [0x41u8, 0x13, 0xf1, 0x1f] {
+fn policy_07_proxy_family_and_protocol_only_the_seven_values() {
+    const SPECIFIED: [u8; 7] = [0x00, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32];
+    let mut refused = 0;
+    for fam in 0..=255u8 {
+        let block = match fam >> 4 {
+            1 => 12,
+            2 => 36,
+            3 => 216,
+            _ => 0,
+        };
+        let h = v2(0x21, fam, &vec![1; block]);
+        if SPECIFIED.contains(&fam) {
+            assert!(parse(&h).unwrap().is_complete(), "{fam:#04x}");
+            continue;
+        }
+        refused += 1;
+        let want = ParseError::InvalidFamilyProtocol { byte: fam };
+        assert_eq!(err(&h), want);
+        assert_eq!(want.category(), ErrorCategory::InvalidV2);
+        // reported as soon as byte 13 is in, before the length field
+        assert_eq!(err(&h[..14]), want, "{fam:#04x} at 14 bytes");
+        assert_eq!(err(&h[..15]), want, "{fam:#04x} at 15 bytes");
+        assert_eq!(v2::parse(&h[..14]), Err(want));
+        // LOCAL takes any byte 13 and gives no addresses
+        let local = v2(0x20, fam, &vec![1; block]);
+        let (hdr, n) = complete(&local);
         assert_eq!(
-            err(&v2(0x21, fam, &[0; 216])),
-            ParseError::InvalidFamilyProtocol { byte: fam }
+            (n, hdr.addresses()),
+            (local.len(), Addresses::Unspec),
+            "{fam:#04x}"
         );
     }
-    // LOCAL with the same bytes is fine
-    for fam in [0x41u8, 0x13, 0xf1, 0x1f] {
-        assert!(parse(&v2(0x20, fam, &[0; 216])).unwrap().is_complete());
-    }
+    assert_eq!(refused, 256 - 7);
 }
 
 #[test]
-fn policy_08_proxy_unspec_family_or_protocol() {
-    for fam in [0x00u8, 0x10, 0x20, 0x30, 0x01, 0x02] {
-        let block = [0usize, 12, 36, 216][usize::from(fam >> 4)];
-        let h = v2(0x21, fam, &vec![0; block]);
-        assert!(parse(&h).unwrap().is_complete(), "{fam:#x}");
+fn policy_08_proxy_family_or_protocol_alone_is_invalid() {
+    // A family without a transport, or a transport without a family: never an address.
+    for (fam, block) in [(0x10u8, 12), (0x20, 36), (0x30, 216), (0x01, 0), (0x02, 0)] {
+        let h = v2(0x21, fam, &vec![7; block]);
+        assert_eq!(
+            err(&h),
+            ParseError::InvalidFamilyProtocol { byte: fam },
+            "{fam:#04x}"
+        );
+        assert_eq!(err(&h).category(), ErrorCategory::InvalidV2);
+        assert_eq!(
+            err(&h[..14]),
+            ParseError::InvalidFamilyProtocol { byte: fam },
+            "{fam:#04x} incremental"
+        );
+        // LOCAL with the same byte: accepted, the block skipped, the TLVs after it read
+        let mut body = vec![7; block];
+        body.extend_from_slice(b"\x02\x00\x01a");
+        let local = v2(0x20, fam, &body);
+        let (hdr, n) = complete(&local);
+        assert_eq!(n, 16 + block + 4);
+        assert_eq!(hdr.addresses(), Addresses::Unspec);
+        assert_eq!(hdr.authority(), Some("a"));
     }
+    // the specified UNSPEC is fine
+    assert!(complete(&v2(0x21, 0x00, &[])).0.source().is_none());
+}
+
+#[test]
+fn policy_08_encoder_never_writes_an_unspecified_transport() {
+    let src: SocketAddr = "192.0.2.1:1".parse().unwrap();
+    let dst: SocketAddr = "192.0.2.2:2".parse().unwrap();
+    let mut buf = [0xa5u8; 256];
+    for (b, byte) in [
+        (v2::Builder::proxy(Protocol::Unspec, (src, dst)), 0x10),
+        (
+            v2::Builder::proxy(Protocol::Stream, Addresses::Unspec),
+            0x01,
+        ),
+        (v2::Builder::proxy(Protocol::Dgram, Addresses::Unspec), 0x02),
+        (
+            v2::Builder::proxy(
+                Protocol::Unspec,
+                Addresses::Unix {
+                    src: b"/a",
+                    dst: b"/b",
+                },
+            ),
+            0x30,
+        ),
+    ] {
+        assert_eq!(
+            b.encode(&mut buf),
+            Err(proxy_wire::EncodeError::InvalidFamilyProtocol { byte })
+        );
+        assert!(buf.iter().all(|&x| x == 0xa5), "nothing written");
+        // as LOCAL the same builder is fine: a receiver ignores the block
+        assert!(b.command(Command::Local).encode(&mut buf).is_ok());
+        buf = [0xa5; 256];
+    }
+    let n = v2::Builder::proxy(Protocol::Unspec, Addresses::Unspec)
+        .encode(&mut buf)
+        .unwrap();
+    assert_eq!(&buf[12..n], [0x21, 0x00, 0, 0]);
 }
 
 #[test]
@@ -594,6 +720,76 @@ fn policy_09_udp_and_unix_accepted() {
         let bytes = v2(0x21, fam, &vec![1; block]);
         let (h, _) = complete(&bytes);
         assert_ne!(h.addresses(), Addresses::Unspec, "{fam:#x}");
+    }
+}
+
+#[test]
+fn policy_09_stream_readers_refuse_a_dgram_header() {
+    let want = ParseError::WrongTransport {
+        version: 2,
+        in_datagram: false,
+    };
+    assert_eq!(want.category(), ErrorCategory::InvalidV2);
+    for fam in [0x12u8, 0x22, 0x32] {
+        let block = [0usize, 12, 36, 216][usize::from(fam >> 4)];
+        let mut bytes = v2(0x21, fam, &vec![1; block]);
+        bytes.extend_from_slice(b"data");
+        let e = proxy_wire::io::read_header(&mut &bytes[..]).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        let inner = e.get_ref().and_then(|e| e.downcast_ref::<ParseError>());
+        assert_eq!(inner, Some(&want), "{fam:#04x}");
+        // the same header for a stream, and a LOCAL one with a DGRAM byte, are fine
+        bytes[13] = fam - 1;
+        assert!(proxy_wire::io::read_header(&mut &bytes[..]).is_ok());
+        bytes[12] = 0x20;
+        bytes[13] = fam;
+        let (h, rest) = proxy_wire::io::read_header(&mut &bytes[..]).unwrap();
+        assert_eq!((h.header().source(), rest.len()), (None, 0));
+    }
+}
+
+#[test]
+fn policy_09_datagrams_refuse_a_stream_header_or_a_v1_line() {
+    let src: SocketAddr = "192.0.2.1:5000".parse().unwrap();
+    let dst: SocketAddr = "192.0.2.2:53".parse().unwrap();
+    let mut dgram = [0u8; 64];
+    for (protocol, ok) in [(Protocol::Dgram, true), (Protocol::Stream, false)] {
+        let n = v2::Builder::proxy(protocol, (src, dst))
+            .encode(&mut dgram)
+            .unwrap();
+        let got = proxy_wire::parse_datagram(&dgram[..n + 3]);
+        if ok {
+            assert_eq!(got.map(|(h, p)| (h.source(), p.len())), Ok((Some(src), 3)));
+        } else {
+            let e = got.unwrap_err();
+            assert_eq!(
+                e,
+                ParseError::WrongTransport {
+                    version: 2,
+                    in_datagram: true
+                }
+            );
+            assert_eq!(e.category(), ErrorCategory::InvalidV2);
+        }
+    }
+    for line in [
+        &b"PROXY TCP4 192.0.2.1 192.0.2.2 5000 53\r\nping"[..],
+        b"PROXY UNKNOWN\r\nping",
+    ] {
+        let e = proxy_wire::parse_datagram(line).unwrap_err();
+        assert_eq!(
+            e,
+            ParseError::WrongTransport {
+                version: 1,
+                in_datagram: true
+            }
+        );
+        assert_eq!(e.category(), ErrorCategory::InvalidV1);
+    }
+    // no addresses to believe: LOCAL (any byte 13) and PROXY UNSPEC
+    for h in [v2(0x20, 0x11, &[0; 12]), v2(0x21, 0x00, &[])] {
+        let (hdr, payload) = proxy_wire::parse_datagram(&h).unwrap();
+        assert_eq!((hdr.source(), payload.len()), (None, 0));
     }
 }
 
@@ -718,10 +914,7 @@ fn policy_13_unique_id_limit_and_unbounded_authority() {
     auth.extend_from_slice(&1000u16.to_be_bytes());
     auth.extend_from_slice(host.as_bytes());
     let h = inet_with(&auth);
-    assert_eq!(
-        complete(&h).0.as_v2().unwrap().authority(),
-        Some(host.as_bytes())
-    );
+    assert_eq!(complete(&h).0.authority(), Some(host.as_str()));
 }
 
 #[test]
@@ -984,7 +1177,8 @@ fn version_pinned_entry_points() {
 
 #[test]
 fn datagrams_are_never_split() {
-    let h = inet_with(&[]);
+    let mut h = inet_with(&[]);
+    h[13] = 0x12; // UDP over IPv4
     let mut dgram = h.clone();
     dgram.extend_from_slice(b"payload");
     let (hdr, payload) = proxy_wire::parse_datagram(&dgram).unwrap();

@@ -20,7 +20,8 @@
 //!   harness is multi-threaded, so it cannot unshare a user namespace itself), a second network
 //!   namespace in the same user namespace, processes entered with `nsenter`.
 //!
-//! A variant that cannot run prints `SKIPPED ...` and passes, unless
+//! A variant that cannot run (no `ip`, `unshare` or `nsenter` on `PATH`, no privileges) prints
+//! `SKIPPED ...` and passes, unless
 //! `PROXY_WIRE_REQUIRE_NETNS=1`, which turns every skip into a failure (CI sets it).
 //!
 //! The example binary: `cargo test --features transparent` builds all examples (with their
@@ -822,7 +823,18 @@ fn relay_end_to_end(lab: &mut Lab) {
 // ---------------------------------------------------------------------------------------------
 // The tests
 
+/// The first of the lab's tools that is not on `PATH` (where `Command` looks for it).
+fn missing_tool() -> Option<&'static str> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["ip", "unshare", "nsenter"]
+        .into_iter()
+        .find(|tool| !std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
+}
+
 fn with_lab(variant: Variant, test: &str, scenario: fn(&mut Lab)) {
+    if let Some(tool) = missing_tool() {
+        return skip(test, &format!("{tool} not installed"));
+    }
     match variant {
         Variant::Root if !has_root_caps() => {
             return skip(test, "needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)");

@@ -515,17 +515,31 @@ fn check_v2_accessors(h: &v2::Header<&[u8]>) {
     }
     let first = |t: TlvType| h.tlvs().find(|x| x.tlv_type() == t);
     assert_eq!(h.find_tlv(TlvType::ALPN), first(TlvType::ALPN));
-    assert_eq!(h.alpn(), first(TlvType::ALPN).map(|t| t.value_bytes()));
+    // The header's accessors: the first TLV of the type, decoded as `Tlv::value` does;
+    // vendor ones the first of the right subtype.
+    let top = Header::V2(*h);
+    let decoded = |t: TlvType| first(t).and_then(|x| x.value().ok());
+    assert_eq!(top.alpn(), first(TlvType::ALPN).map(|t| t.value_bytes()));
+    let authority = match decoded(TlvType::AUTHORITY) {
+        Some(v2::TlvValue::Authority(s)) => Some(s),
+        _ => None,
+    };
+    assert_eq!(top.authority(), authority);
     assert_eq!(
-        h.authority(),
-        first(TlvType::AUTHORITY).map(|t| t.value_bytes())
-    );
-    assert_eq!(
-        h.unique_id(),
+        top.unique_id(),
         first(TlvType::UNIQUE_ID).map(|t| t.value_bytes())
     );
-    assert_eq!(h.netns(), first(TlvType::NETNS).map(|t| t.value_bytes()));
-    assert_eq!(h.ssl().is_some(), first(TlvType::SSL).is_some());
+    let netns = match decoded(TlvType::NETNS) {
+        Some(v2::TlvValue::Netns(s)) => Some(s),
+        _ => None,
+    };
+    assert_eq!(top.netns(), netns);
+    let aws = h.tlvs().find_map(|t| match t.value() {
+        Ok(v2::TlvValue::AwsVpceId(s)) => Some(s),
+        _ => None,
+    });
+    assert_eq!(top.aws_vpce_id(), aws);
+    assert_eq!(top.ssl().is_some(), first(TlvType::SSL).is_some());
     assert_eq!(
         h.crc32c(),
         first(TlvType::CRC32C).map(|t| u32::from_be_bytes(t.value_bytes().try_into().unwrap()))
@@ -655,12 +669,29 @@ fn check_disabled_versions(data: &[u8], result: Result<Status<Header<'_>>, Parse
 }
 
 /// A datagram holds a whole header: complete gives the header and the payload after it,
+/// unless the header is a v1 line or a v2 PROXY header for STREAM (`WrongTransport`);
 /// incomplete is `Truncated`.
 fn check_datagram(data: &[u8], result: Result<Status<Header<'_>>, ParseError>) {
     let got = proxy_wire::parse_datagram(data);
     match result {
         Ok(Status::Complete { header, consumed }) => {
-            assert_eq!(got, Ok((header, &data[consumed..])))
+            let for_stream = match &header {
+                Header::V1(_) => true,
+                Header::V2(h) => {
+                    h.command() == v2::Command::Proxy && h.protocol() == v2::Protocol::Stream
+                }
+            };
+            if for_stream {
+                assert_eq!(
+                    got,
+                    Err(ParseError::WrongTransport {
+                        version: header.version(),
+                        in_datagram: true
+                    })
+                );
+            } else {
+                assert_eq!(got, Ok((header, &data[consumed..])))
+            }
         }
         Ok(Status::Incomplete { needed }) => assert_eq!(
             got,

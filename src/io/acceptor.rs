@@ -11,8 +11,8 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
-use super::{detect_tcp, exact_peel, AcceptorConfig, Deadline, Detect, HeaderPolicy, OwnedHeader};
-use crate::ParserConfig;
+use super::{detect_tcp, exact_peel, AcceptorConfig, Deadline, Detect, HeaderPolicy};
+use crate::{Header, OwnedHeader, ParserConfig};
 
 /// A connection that passed the acceptor's policy: the stream positioned at the first byte
 /// of data, the TCP peer and local addresses, and the header if one was read.
@@ -153,11 +153,11 @@ impl<S> Accepted<S> {
     /// let tlvs = [v2::TlvSpec::unique_id(b"abc")];
     /// let _c = connect_with_header(acceptor.local_addr(), &v2::Builder::local().tlvs(&tlvs))?;
     /// let conn = acceptor.accept()?;
-    /// assert_eq!(conn.header().unwrap().header().as_v2().unwrap().unique_id(), Some(&b"abc"[..]));
+    /// assert_eq!(conn.header().unwrap().unique_id(), Some(&b"abc"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn header(&self) -> Option<&OwnedHeader> {
-        self.header.as_ref()
+    pub fn header(&self) -> Option<Header<'_>> {
+        self.header.as_ref().map(OwnedHeader::header)
     }
 
     /// The policy this connection was accepted under.
@@ -188,7 +188,7 @@ impl<S> Accepted<S> {
     }
 
     fn proxied(&self) -> Option<(SocketAddr, SocketAddr)> {
-        let addrs = self.header.as_ref()?.addresses();
+        let addrs = self.header.as_ref()?.header().addresses();
         Some((addrs.source()?, addrs.destination()?))
     }
 

@@ -2,7 +2,7 @@
 //! `io::tokio` with feature `tokio`).
 //!
 //! Three ways to receive, all thin loops over [`ParserConfig::parse`] that never lose a byte
-//! of the data after the header (PROTOCOL.md §6):
+//! of the data after the header ([conformance](crate::conformance), "On a real connection"):
 //!
 //! * [`read_header`] / [`Peeled::peel`] work on any [`Read`]. Every read is bounded by what the
 //!   header can still need (16 bytes first; then at most 107 bytes in all for v1, exactly
@@ -15,6 +15,12 @@
 //!   whether a header is required, optional, refused or not looked for ([`AcceptorConfig`],
 //!   [`HeaderPolicy`], [`Cidr`]), peels headers off the accept loop under a timeout, and
 //!   yields [`Accepted`] connections with the real and the proxied addresses.
+//!
+//! These are stream (TCP) connections, so every reader refuses a v2 PROXY header for DGRAM
+//! with [`ParseError::WrongTransport`](crate::ParseError::WrongTransport) (an
+//! [`InvalidData`](std::io::ErrorKind::InvalidData) error): its addresses describe a UDP flow,
+//! not this connection's client. The [`Acceptor`] reports it for that connection and keeps
+//! serving. (UDP receivers use [`parse_datagram`](crate::parse_datagram).)
 //!
 //! To send, [`connect_with_header`] opens a connection and writes the header in one write
 //! before any data (section 2 of the specification: the header is sent "at once").
@@ -33,7 +39,7 @@
 //!
 //! let (mut stream, _) = listener.accept()?;
 //! let received = peel_tcp(&stream, Some(Duration::from_secs(5)))?;
-//! assert_eq!(received.source(), Some("192.0.2.1:4000".parse()?));
+//! assert_eq!(received.header().source(), Some("192.0.2.1:4000".parse()?));
 //! let mut data = [0u8; 5];
 //! stream.read_exact(&mut data)?; // nothing was read past the header
 //! assert_eq!(&data, b"hello");
@@ -41,7 +47,6 @@
 //! ```
 
 mod acceptor;
-mod owned;
 mod policy;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
@@ -53,10 +58,9 @@ use std::time::{Duration, Instant};
 use std::vec::Vec;
 
 pub use acceptor::{AcceptError, Accepted, Acceptor, Incoming};
-pub use owned::OwnedHeader;
 pub use policy::{AcceptorConfig, Cidr, CidrError, HeaderPolicy};
 
-use crate::{v1, v2, Encode, ParserConfig, Status};
+use crate::{v1, v2, Encode, OwnedHeader, ParserConfig, Status};
 
 /// Bytes peeked at once by the exact peel: a v1 line, or a v2 header with a few TLVs, comes
 /// in one peek.
@@ -72,7 +76,7 @@ const PEEK_WINDOW: usize = 256;
 ///
 /// let mut input: &[u8] = b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\nGET / HTTP/1.1\r\n";
 /// let (header, leftover) = read_header(&mut input)?;
-/// assert_eq!(header.source(), Some("192.0.2.1:1000".parse()?));
+/// assert_eq!(header.header().source(), Some("192.0.2.1:1000".parse()?));
 /// // The bytes read past the header, then the rest of the reader, are the data.
 /// assert_eq!([&leftover[..], input].concat(), b"GET / HTTP/1.1\r\n");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -101,7 +105,7 @@ pub fn read_header<R: Read + ?Sized>(reader: &mut R) -> io::Result<(OwnedHeader,
 /// config.accept_v1(false);
 /// let mut input: &[u8] = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00data";
 /// let (header, leftover) = read_header_with(&mut input, &config)?;
-/// assert_eq!((header.version(), leftover.len(), input), (2, 0, &b"data"[..]));
+/// assert_eq!((header.header().version(), leftover.len(), input), (2, 0, &b"data"[..]));
 ///
 /// let err = read_header_with(&mut &b"GET / HTTP/1.1\r\n"[..], &config).unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
@@ -144,7 +148,7 @@ impl HeaderBuf {
         &mut self,
         config: &ParserConfig,
     ) -> io::Result<Option<(OwnedHeader, Vec<u8>)>> {
-        let needed = match config.parse(&self.buf)? {
+        let needed = match config.parse_stream(&self.buf)? {
             Status::Complete { header, consumed } => {
                 let v1 = header.as_v1().copied();
                 let buf = core::mem::take(&mut self.buf);
@@ -213,7 +217,7 @@ fn timed_out() -> io::Error {
 ///
 /// let input: &[u8] = b"PROXY UNKNOWN\r\nline one\nline two\n";
 /// let (header, mut stream) = Peeled::peel(BufReader::new(input))?;
-/// assert_eq!(header.version(), 1);
+/// assert_eq!(header.header().version(), 1);
 /// let mut line = String::new();
 /// stream.read_line(&mut line)?;
 /// assert_eq!(line, "line one\n");
@@ -423,7 +427,7 @@ impl<R: Write> Write for Peeled<R> {
 /// client.write_all(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00GET /")?;
 /// let (mut stream, _) = listener.accept()?;
 /// let header = peel_tcp(&stream, Some(Duration::from_secs(5)))?;
-/// assert_eq!(header.version(), 2);
+/// assert_eq!(header.header().version(), 2);
 /// let mut data = [0u8; 5];
 /// stream.read_exact(&mut data)?;
 /// assert_eq!(&data, b"GET /");
@@ -537,7 +541,7 @@ fn exact_peel(
         }
         let start = buf.len();
         buf.extend_from_slice(&window[..n]);
-        match config.parse(&buf)? {
+        match config.parse_stream(&buf)? {
             Status::Complete { consumed, .. } => {
                 // Take exactly the header's bytes. They were just peeked, so they are queued
                 // and the read does not block: no need to re-arm the timeout.
@@ -552,7 +556,7 @@ fn exact_peel(
                 read_full(&mut stream, &mut buf[start..], deadline)?;
                 // A v2 header is complete now if the peek showed its length; do not wait
                 // for bytes after it.
-                if let Status::Complete { consumed, .. } = config.parse(&buf)? {
+                if let Status::Complete { consumed, .. } = config.parse_stream(&buf)? {
                     buf.truncate(consumed);
                     return Ok(OwnedHeader::new(buf)?);
                 }
@@ -694,7 +698,7 @@ fn detect_loop(stream: &TcpStream, deadline: &Deadline) -> io::Result<Detect> {
 /// let _client = connect_with_header(dst, &header)?;
 /// let (mut stream, _) = listener.accept()?;
 /// let (received, _) = read_header(&mut stream)?;
-/// assert_eq!(received.source(), Some(src));
+/// assert_eq!(received.header().source(), Some(src));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn connect_with_header<A: ToSocketAddrs, H: Encode + ?Sized>(

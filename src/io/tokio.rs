@@ -24,7 +24,7 @@
 //!
 //! let (mut stream, _) = listener.accept().await?;
 //! let received = peel_tcp(&mut stream, Some(Duration::from_secs(5))).await?;
-//! assert_eq!(received.source(), Some("192.0.2.1:4000".parse()?));
+//! assert_eq!(received.header().source(), Some("192.0.2.1:4000".parse()?));
 //! let mut data = [0u8; 5];
 //! stream.read_exact(&mut data).await?;
 //! assert_eq!(&data, b"hello");
@@ -62,7 +62,7 @@ use crate::{Encode, ParserConfig, Status};
 /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
 /// let mut input: &[u8] = b"PROXY UNKNOWN\r\nGET /";
 /// let (header, leftover) = proxy_wire::io::tokio::read_header(&mut input).await?;
-/// assert_eq!(header.version(), 1);
+/// assert_eq!(header.header().version(), 1);
 /// assert_eq!([&leftover[..], input].concat(), b"GET /");
 /// # Ok::<(), std::io::Error>(())
 /// # })?;
@@ -121,7 +121,7 @@ pub async fn read_header_with<R: AsyncRead + Unpin + ?Sized>(
 /// let (header, mut stream) = proxy_wire::io::tokio::peel(&b"PROXY UNKNOWN\r\nping"[..]).await?;
 /// let mut data = String::new();
 /// stream.read_to_string(&mut data).await?;
-/// assert_eq!((header.version(), data.as_str()), (1, "ping"));
+/// assert_eq!((header.header().version(), data.as_str()), (1, "ping"));
 /// # Ok::<(), std::io::Error>(())
 /// # })?;
 /// # Ok::<(), std::io::Error>(())
@@ -168,7 +168,7 @@ pub async fn peel_with<R: AsyncRead + Unpin>(
 /// client.write_all(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00GET /").await?;
 /// let (mut stream, _) = listener.accept().await?;
 /// let header = proxy_wire::io::tokio::peel_tcp(&mut stream, Some(Duration::from_secs(5))).await?;
-/// assert_eq!(header.version(), 2);
+/// assert_eq!(header.header().version(), 2);
 /// let mut data = [0u8; 5];
 /// stream.read_exact(&mut data).await?;
 /// assert_eq!(&data, b"GET /");
@@ -236,7 +236,7 @@ async fn exact_peel(stream: &mut TcpStream, config: &ParserConfig) -> io::Result
         }
         let start = buf.len();
         buf.extend_from_slice(&window[..n]);
-        match config.parse(&buf)? {
+        match config.parse_stream(&buf)? {
             Status::Complete { consumed, .. } => {
                 buf.truncate(consumed);
                 read_full(stream, &mut buf[start..]).await?;
@@ -245,7 +245,7 @@ async fn exact_peel(stream: &mut TcpStream, config: &ParserConfig) -> io::Result
             Status::Incomplete { needed } => {
                 buf.resize(start + n + needed.get(), 0);
                 read_full(stream, &mut buf[start..]).await?;
-                if let Status::Complete { consumed, .. } = config.parse(&buf)? {
+                if let Status::Complete { consumed, .. } = config.parse_stream(&buf)? {
                     buf.truncate(consumed);
                     return Ok(OwnedHeader::new(buf)?);
                 }
@@ -311,7 +311,7 @@ pub(crate) async fn detect_tcp(stream: &TcpStream, deadline: Instant) -> io::Res
 /// let _client = connect_with_header(listener.local_addr()?, &v2::Builder::local()).await?;
 /// let (mut stream, _) = listener.accept().await?;
 /// let (header, _) = read_header(&mut stream).await?;
-/// assert_eq!(header.command(), v2::Command::Local);
+/// assert_eq!(header.header().command(), v2::Command::Local);
 /// # Ok::<(), std::io::Error>(())
 /// # })?;
 /// # Ok::<(), std::io::Error>(())

@@ -334,61 +334,8 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Header<&'a T> {
         self.tlvs().find(|t| t.tlv_type() == tlv_type)
     }
 
-    /// The ALPN TLV's value (the negotiated application protocol), if present.
-    ///
-    /// ```
-    /// # use proxy_wire::v2;
-    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x05\x01\x00\x02h2";
-    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().alpn(), Some(&b"h2"[..]));
-    /// ```
-    pub fn alpn(&self) -> Option<&'a [u8]> {
-        self.find_tlv(TlvType::ALPN).map(|t| t.value_bytes())
-    }
-
-    /// The AUTHORITY TLV's value (the host name the client asked for, e.g. TLS SNI), if
-    /// present. Raw bytes: the specification says UTF-8, [`Tlv::value`] checks it.
-    ///
-    /// ```
-    /// # use proxy_wire::v2;
-    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x06\x02\x00\x03a.b";
-    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().authority(), Some(&b"a.b"[..]));
-    /// ```
-    pub fn authority(&self) -> Option<&'a [u8]> {
-        self.find_tlv(TlvType::AUTHORITY).map(|t| t.value_bytes())
-    }
-
-    /// The UNIQUE_ID TLV's value (at most 128 bytes), if present.
-    ///
-    /// ```
-    /// # use proxy_wire::v2;
-    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x05\x05\x00\x02id";
-    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().unique_id(), Some(&b"id"[..]));
-    /// ```
-    pub fn unique_id(&self) -> Option<&'a [u8]> {
-        self.find_tlv(TlvType::UNIQUE_ID).map(|t| t.value_bytes())
-    }
-
-    /// The NETNS TLV's value (a network namespace name), if present.
-    ///
-    /// ```
-    /// # use proxy_wire::v2;
-    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x06\x30\x00\x03red";
-    /// assert_eq!(v2::Header::new_checked(&input[..]).unwrap().netns(), Some(&b"red"[..]));
-    /// ```
-    pub fn netns(&self) -> Option<&'a [u8]> {
-        self.find_tlv(TlvType::NETNS).map(|t| t.value_bytes())
-    }
-
-    /// The SSL TLV, with its client bits, verify result and sub-TLVs, if present.
-    ///
-    /// ```
-    /// # use proxy_wire::v2;
-    /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x0f\x20\x00\x0c\x01\x00\x00\x00\x00\x21\x00\x04TLS3";
-    /// let ssl = v2::Header::new_checked(&input[..]).unwrap().ssl().unwrap();
-    /// assert!(ssl.client().contains(v2::SslClient::SSL));
-    /// assert_eq!(ssl.version(), Some("TLS3"));
-    /// ```
-    pub fn ssl(&self) -> Option<Ssl<'a>> {
+    /// The first SSL TLV, for [`crate::Header::ssl`].
+    pub(crate) fn ssl(&self) -> Option<Ssl<'a>> {
         // The parser checked every SSL TLV's framing: no second walk of its sub-TLVs.
         self.find_tlv(TlvType::SSL)
             .and_then(|t| Ssl::from_checked(t.value_bytes()))
@@ -457,7 +404,8 @@ impl<B: AsRef<[u8]>> Encode for Header<B> {
 ///
 /// Hand-written rather than nom's `(be_u8, be_u16)` + `take`: this loop runs over the SSL
 /// sub-TLVs of every header that has them, and its shape (the remaining slice only, offsets
-/// computed on error) is the cheapest LLVM makes of it: 11 instructions a TLV.
+/// computed on error) is the cheapest LLVM makes of it (measured: instructions on
+/// parse/v2_tlvs_crc, see benches/README.md).
 #[inline]
 pub(crate) fn check_framing(area: &[u8], base: usize) -> Result<(), ParseError> {
     let mut rest = area;
@@ -493,19 +441,19 @@ fn framing_error(rest: &[u8], offset: usize) -> ParseError {
     }
 }
 
-/// Types whose TLVs the parser checks beyond framing (PROTOCOL.md §3.10-13), as bits of a
+/// Types whose TLVs the parser checks beyond framing (conformance rules 10-13), as bits of a
 /// mask indexed by the type's low 6 bits: one bit test per TLV instead of three compares. Types
 /// of 64 and above that alias a bit (0x43, 0x45, 0x60, ...) take the slow path and match
 /// nothing there.
 const CHECKED_TYPES: u64 = 1 << TlvType::CRC32C.0 | 1 << TlvType::UNIQUE_ID.0 | 1 << TlvType::SSL.0;
 
-/// Checks the TLV area of `header` (from `start`): framing, the per-type rules of PROTOCOL.md
-/// §3.10-13, and the CRC32C if present and `verify_crc` is on.
+/// Checks the TLV area of `header` (from `start`): framing, the per-type conformance
+/// rules 10-13, and the CRC32C if present and `verify_crc` is on.
 ///
 /// One pass over the remaining slice; a TLV's offset is `header.len() - rest.len()` (the area
-/// ends where the header does), computed only where it is needed. Against the former walk with
-/// a closure per TLV and offsets kept up to date: 158 instructions instead of 194 on the
-/// benchmark's TLV header (callgrind).
+/// ends where the header does), computed only where it is needed: cheaper than a walk with a
+/// closure per TLV and offsets kept up to date (measured: instructions on parse/v2_tlvs_crc, see
+/// benches/README.md).
 #[inline]
 pub(crate) fn check_tlvs(header: &[u8], start: usize, verify_crc: bool) -> Result<(), ParseError> {
     let mut rest = header.get(start..).unwrap_or(&[]);
@@ -693,7 +641,9 @@ mod tests {
     fn check_tlvs_agrees_with_the_reference() {
         let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15);
         let (mut ok, mut errors) = (0, 0);
-        for round in 0..200_000 {
+        // Fewer under Miri, which interprets each case: the same checks on the first ones.
+        let cases = if cfg!(miri) { 200 } else { 200_000 };
+        for round in 0..cases {
             let area = random_area(&mut next);
             let mut header = super::super::SIGNATURE.to_vec();
             header.extend_from_slice(&[0x21, 0x11, 0, 0]);
@@ -725,6 +675,6 @@ mod tests {
                 "{area:02x?}"
             );
         }
-        assert!(ok > 10_000 && errors > 10_000, "{ok} {errors}");
+        assert!(ok > cases / 20 && errors > cases / 20, "{ok} {errors}");
     }
 }

@@ -1,9 +1,10 @@
 //! PROXY protocol version 2: the binary header.
 //!
 //! Implements section 2.2 of HAProxy's `doc/proxy-protocol.txt` with the policy choices of
-//! PROTOCOL.md §3: a 12-byte [`SIGNATURE`], version 2, LOCAL or PROXY, every family and
-//! protocol, TLVs in wire order (unknown and duplicate types kept), SSL sub-TLVs, and CRC32C
-//! verification whenever a CRC32C TLV is present.
+//! the [conformance](crate::conformance) rules: a 12-byte [`SIGNATURE`], version 2, LOCAL or
+//! PROXY, the seven family/protocol values the specification lists (LOCAL takes any), TLVs in
+//! wire order (unknown and duplicate types kept), SSL sub-TLVs, and CRC32C verification
+//! whenever a CRC32C TLV is present.
 //!
 //! [`parse`] returns a [`Header`] view over exactly the header's bytes; its accessors are
 //! infallible because [`parse`] checked everything they rely on. [`Builder`] encodes a header
@@ -24,8 +25,9 @@
 //!
 //! let Ok(Status::Complete { header, consumed }) = v2::parse(&buf[..n]) else { panic!() };
 //! assert_eq!(consumed, n);
-//! assert_eq!(header.authority(), Some(&b"example.com"[..]));
 //! assert_eq!(header.tlvs().count(), 3); // ALPN, AUTHORITY, CRC32C
+//! // The typed accessors are on the version-independent `proxy_wire::Header`:
+//! assert_eq!(proxy_wire::Header::V2(header).authority(), Some("example.com"));
 //! ```
 
 mod builder;
@@ -146,30 +148,47 @@ impl Protocol {
 /// Marks a family/protocol byte that names no family or protocol in [`ADDRESS_LEN`].
 const INVALID: u8 = 0xFF;
 
-/// The address block's length for each value of byte 13 (family and protocol), [`INVALID`]
-/// where either nibble is out of range: one load instead of two nibble decodes, on the path
-/// every header takes.
-static ADDRESS_LEN: [u8; 256] = {
+/// The address block's length for each value of byte 13 of a PROXY header, [`INVALID`] for
+/// every value but the seven the specification lists: one load instead of two nibble
+/// decodes, on the path every header takes.
+static ADDRESS_LEN: [u8; 256] = address_len_table(true);
+
+/// The same for a LOCAL header, which may carry any byte 13: where both nibbles name a
+/// family and a protocol, the block the family implies is skipped before the TLVs.
+static LOCAL_ADDRESS_LEN: [u8; 256] = address_len_table(false);
+
+const fn address_len_table(proxy: bool) -> [u8; 256] {
     let mut t = [INVALID; 256];
     let mut b = 0;
     while b < 256 {
-        if let (Some(f), Some(_)) = (
+        if let (Some(f), Some(p)) = (
             Family::from_nibble((b >> 4) as u8),
             Protocol::from_nibble((b & 0xf) as u8),
         ) {
-            t[b] = f.address_len() as u8;
+            // A family without a transport (or the reverse) is unspecified: "other values
+            // ... must be rejected as invalid by receivers", never read as an address.
+            let specified = matches!(f, Family::Unspec) == matches!(p, Protocol::Unspec);
+            if specified || !proxy {
+                t[b] = f.address_len() as u8;
+            }
         }
         b += 1;
     }
     t
-};
+}
 
 /// Where the TLVs of a checked header start, from bytes 12..16. `None` for a LOCAL header whose
 /// family/protocol byte is invalid or whose address block does not fit: its body is opaque.
 #[inline(always)]
 pub(crate) fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
-    let addr = ADDRESS_LEN[usize::from(fam_proto)];
-    if addr == INVALID || ((ver_cmd & 0xf) == 0 && len < u16::from(addr)) {
+    let local = ver_cmd & 0xf == 0;
+    let table = if local {
+        &LOCAL_ADDRESS_LEN
+    } else {
+        &ADDRESS_LEN
+    };
+    let addr = table[usize::from(fam_proto)];
+    if addr == INVALID || (local && len < u16::from(addr)) {
         return None;
     }
     Some(V2_HEADER_LEN + usize::from(addr))
@@ -202,7 +221,8 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header<&[u8]>>, ParseError> {
 /// The v2 parser behind [`parse`] and [`ParserConfig::parse_v2`].
 ///
 /// The fixed part is read by offset, not with nom: it is 16 bytes at known positions, and this
-/// is the whole cost of the common header without TLVs. nom walks the TLV area.
+/// is the whole cost of the common header without TLVs. The TLV area is walked by hand too
+/// (`header::check_tlvs`); nom only reads a few fixed-size TLV values.
 #[inline]
 pub(crate) fn parse_with<'a>(
     buf: &'a [u8],
@@ -228,7 +248,10 @@ pub(crate) fn parse_fast<'a>(
     let len = usize::from(u16::from_be_bytes([fixed[14], fixed[15]]));
     let plain = match fixed[12] {
         0x21 => addr != INVALID && len == usize::from(addr),
-        0x20 => len == 0 || (addr != INVALID && len == usize::from(addr)),
+        0x20 => {
+            let addr = LOCAL_ADDRESS_LEN[usize::from(fixed[13])];
+            len == 0 || (addr != INVALID && len == usize::from(addr))
+        }
         _ => false,
     };
     let size = V2_HEADER_LEN + len;
@@ -245,13 +268,13 @@ pub(crate) fn parse_fast<'a>(
 ///
 /// Out of line, and its answer is two registers: PROXY headers with TLVs are finished here
 /// rather than after the calls through `parse_rest` and `parse_full`, their second look at
-/// the fixed part and their results passed through memory (callgrind, the benchmark's TLV
-/// header, parse + walk: 897 -> 829 instructions, 38.9 -> 37.1 ns;
-/// the no-TLV v2 cases pay 3 instructions for the call site: TCP4 126 -> 129).
+/// the fixed part and their results passed through memory; the no-TLV cases pay only for the
+/// call site (measured: instructions on parse/v2_tlvs_crc and parse/v2_tcp4, see
+/// benches/README.md).
 ///
 /// It reads the fixed part again rather than taking what [`parse_fast`] decoded: with those
 /// checks (or the address and size as arguments) in the inlined caller, the no-TLV cases
-/// spilled registers (v2 TCP4 130 -> 152 instructions, v2 LOCAL 93 -> 118). A header whose
+/// spilled registers (instructions on parse/v2_tcp4 and parse/v2_local). A header whose
 /// TLVs fail is parsed again by [`parse_full`] to find its error: errors walk them twice.
 #[inline(never)]
 fn parse_with_tlvs<'a>(buf: &'a [u8], config: &ParserConfig) -> Option<&'a [u8]> {
@@ -387,21 +410,40 @@ mod tests {
         // LOCAL with an invalid family: opaque
         assert_eq!(tlv_start(0x20, 0xff, 40), None);
         assert_eq!(tlv_start(0x20, 0x31, 216), Some(232));
+        // a family without a transport: PROXY has no TLV area (it is refused), LOCAL skips
+        // the block the family implies
+        assert_eq!(tlv_start(0x21, 0x10, 12), None);
+        assert_eq!(tlv_start(0x21, 0x01, 0), None);
+        assert_eq!(tlv_start(0x20, 0x10, 12), Some(28));
+        assert_eq!(tlv_start(0x20, 0x01, 0), Some(16));
     }
 
     #[test]
     fn fast_path_agrees_with_the_full_parser() {
         let mut complete = 0;
-        for ver_cmd in [0x20u8, 0x21, 0x22, 0x11] {
+        // Under Miri, which interprets each parse: every byte 13 still, fewer versions, lengths
+        // and limits.
+        let ver_cmds: &[u8] = if cfg!(miri) {
+            &[0x20, 0x21, 0x11]
+        } else {
+            &[0x20, 0x21, 0x22, 0x11]
+        };
+        let lens: &[usize] = if cfg!(miri) {
+            &[0, 36]
+        } else {
+            &[0, 1, 11, 12, 13, 35, 36, 216, 217, 255]
+        };
+        let maxes: &[usize] = if cfg!(miri) { &[28] } else { &[V2_MAX_LEN, 28] };
+        for &ver_cmd in ver_cmds {
             for fam_proto in 0..=255u8 {
-                for len in [0usize, 1, 11, 12, 13, 35, 36, 216, 217, 255] {
+                for &len in lens {
                     let mut h = SIGNATURE.to_vec();
                     h.extend_from_slice(&[ver_cmd, fam_proto]);
                     h.extend_from_slice(&(len as u16).to_be_bytes());
                     h.resize(16 + len, 0);
                     for cut in [h.len(), h.len().saturating_sub(1)] {
                         let input = &h[..cut];
-                        for max in [V2_MAX_LEN, 28] {
+                        for &max in maxes {
                             let mut config = ParserConfig::new();
                             config.max_v2_header_len(max);
                             let full = parse_full(input, &config);
@@ -431,7 +473,9 @@ mod tests {
         use std::vec::Vec;
         let mut next = crate::test_rng::xorshift(0x6A09_E667_F3BC_C908);
         let (mut fast, mut errors) = (0, 0);
-        for round in 0..100_000 {
+        // Fewer under Miri, which interprets each case: the same checks on the first ones.
+        let cases = if cfg!(miri) { 200 } else { 100_000 };
+        for round in 0..cases {
             let ver_cmd = [0x21u8, 0x21, 0x21, 0x20, 0x22][(next() % 5) as usize];
             let fam_proto = [0x11u8, 0x21, 0x31, 0x00, 0x12, 0x41][(next() % 6) as usize];
             let addr = match ADDRESS_LEN[usize::from(fam_proto)] {
@@ -498,6 +542,6 @@ mod tests {
                 errors += 1;
             }
         }
-        assert!(fast > 10_000 && errors > 10_000, "{fast} {errors}");
+        assert!(fast > cases / 10 && errors > cases / 10, "{fast} {errors}");
     }
 }

@@ -135,7 +135,7 @@ pub fn check_ok(header: &Header<'_>, consumed: usize, want: &Value) -> Result<()
         }
     }
     if let Some(ssl) = obj.get("ssl") {
-        let Some(got) = header.as_v2().and_then(|h| h.ssl()) else {
+        let Some(got) = header.ssl() else {
             return Err("no SSL TLV".into());
         };
         if ssl.get("client").and_then(Value::as_u64) != Some(u64::from(got.client().0)) {

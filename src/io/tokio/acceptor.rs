@@ -231,7 +231,7 @@ async fn peel(
     stream: &mut TcpStream,
     parser: &ParserConfig,
     deadline: Instant,
-) -> io::Result<crate::io::OwnedHeader> {
+) -> io::Result<crate::OwnedHeader> {
     ::tokio::time::timeout_at(deadline, exact_peel(stream, parser))
         .await
         .map_err(|_| timed_out())?

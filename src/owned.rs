@@ -1,23 +1,22 @@
-//! [`OwnedHeader`]: a header that owns its bytes, as the adapters return it.
+//! [`OwnedHeader`]: a header that owns its bytes, as the stream readers return it.
 
-use core::net::SocketAddr;
-use std::vec::Vec;
+use alloc::vec::Vec;
 
-use crate::{v1, v2, Addresses, Header, ParseError, Status};
+use crate::{v1, v2, Header, ParseError, Status};
 
 /// A complete header of either version that owns its bytes (TLVs included), so it outlives
 /// the buffer it was read into.
 ///
-/// [`OwnedHeader::header`] re-borrows it as the parser's [`Header`], with every accessor
-/// (addresses, command, TLVs) of the borrowed form.
+/// [`OwnedHeader::header`] re-borrows it as the parser's [`Header`], which has every
+/// accessor (addresses, TLVs, SSL).
 ///
 /// ```
-/// use proxy_wire::io::OwnedHeader;
+/// use proxy_wire::OwnedHeader;
 ///
 /// let owned = OwnedHeader::new(b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n".to_vec()).unwrap();
-/// assert_eq!(owned.version(), 1);
-/// assert_eq!(owned.source(), Some("192.0.2.1:1000".parse().unwrap()));
-/// assert_eq!(owned.header().tlvs().count(), 0);
+/// let header = owned.header();
+/// assert_eq!(header.version(), 1);
+/// assert_eq!(header.source(), Some("192.0.2.1:1000".parse().unwrap()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OwnedHeader {
@@ -38,7 +37,7 @@ impl OwnedHeader {
     /// [`ParseError::TrailingBytes`] if bytes follow it.
     ///
     /// ```
-    /// use proxy_wire::io::OwnedHeader;
+    /// use proxy_wire::OwnedHeader;
     ///
     /// let owned = OwnedHeader::new(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00".to_vec()).unwrap();
     /// assert_eq!(owned.len(), 16);
@@ -78,7 +77,7 @@ impl OwnedHeader {
     /// The header as the parser's borrowed [`Header`], with all its accessors.
     ///
     /// ```
-    /// use proxy_wire::{io::OwnedHeader, v2, Encode};
+    /// use proxy_wire::{OwnedHeader, v2, Encode};
     ///
     /// let src: std::net::SocketAddr = "192.0.2.1:1000".parse().unwrap();
     /// let dst: std::net::SocketAddr = "192.0.2.2:443".parse().unwrap();
@@ -88,7 +87,7 @@ impl OwnedHeader {
     ///
     /// let owned = OwnedHeader::new(bytes).unwrap();
     /// let header = owned.header();
-    /// assert_eq!(header.as_v2().unwrap().authority(), Some(&b"example.com"[..]));
+    /// assert_eq!(header.authority(), Some("example.com"));
     /// ```
     pub fn header(&self) -> Header<'_> {
         match &self.repr {
@@ -97,24 +96,10 @@ impl OwnedHeader {
         }
     }
 
-    /// 1 or 2.
-    ///
-    /// ```
-    /// # use proxy_wire::io::OwnedHeader;
-    /// let owned = OwnedHeader::new(b"PROXY UNKNOWN\r\n".to_vec()).unwrap();
-    /// assert_eq!(owned.version(), 1);
-    /// ```
-    pub fn version(&self) -> u8 {
-        match self.repr {
-            Repr::V1 { .. } => 1,
-            Repr::V2(_) => 2,
-        }
-    }
-
     /// The header's bytes as they came off the wire.
     ///
     /// ```
-    /// # use proxy_wire::io::OwnedHeader;
+    /// # use proxy_wire::OwnedHeader;
     /// let owned = OwnedHeader::new(b"PROXY UNKNOWN\r\n".to_vec()).unwrap();
     /// assert_eq!(owned.as_bytes(), b"PROXY UNKNOWN\r\n");
     /// ```
@@ -128,7 +113,7 @@ impl OwnedHeader {
     /// The header's length on the wire.
     ///
     /// ```
-    /// # use proxy_wire::io::OwnedHeader;
+    /// # use proxy_wire::OwnedHeader;
     /// let owned = OwnedHeader::new(b"PROXY UNKNOWN\r\n".to_vec()).unwrap();
     /// assert_eq!(owned.len(), 15);
     /// ```
@@ -140,7 +125,7 @@ impl OwnedHeader {
     /// Gives back the header's bytes.
     ///
     /// ```
-    /// # use proxy_wire::io::OwnedHeader;
+    /// # use proxy_wire::OwnedHeader;
     /// let owned = OwnedHeader::new(b"PROXY UNKNOWN\r\n".to_vec()).unwrap();
     /// assert_eq!(owned.into_bytes(), b"PROXY UNKNOWN\r\n".to_vec());
     /// ```
@@ -149,62 +134,6 @@ impl OwnedHeader {
             Repr::V1 { bytes, .. } => bytes,
             Repr::V2(h) => h.into_inner(),
         }
-    }
-
-    /// The carried addresses (`Unspec` for v1 `UNKNOWN`, v2 `LOCAL` and family `UNSPEC`).
-    ///
-    /// ```
-    /// # use proxy_wire::{io::OwnedHeader, Addresses};
-    /// let owned = OwnedHeader::new(b"PROXY UNKNOWN\r\n".to_vec()).unwrap();
-    /// assert_eq!(owned.addresses(), Addresses::Unspec);
-    /// ```
-    pub fn addresses(&self) -> Addresses<'_> {
-        self.header().addresses()
-    }
-
-    /// The original client's address, when the header carries an IP one.
-    ///
-    /// ```
-    /// # use proxy_wire::io::OwnedHeader;
-    /// let owned = OwnedHeader::new(b"PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n".to_vec()).unwrap();
-    /// assert_eq!(owned.source(), Some("[2001:db8::1]:1".parse().unwrap()));
-    /// ```
-    pub fn source(&self) -> Option<SocketAddr> {
-        self.header().source()
-    }
-
-    /// The original destination, when the header carries an IP one.
-    ///
-    /// ```
-    /// # use proxy_wire::io::OwnedHeader;
-    /// let owned = OwnedHeader::new(b"PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n".to_vec()).unwrap();
-    /// assert_eq!(owned.destination(), Some("[2001:db8::2]:2".parse().unwrap()));
-    /// ```
-    pub fn destination(&self) -> Option<SocketAddr> {
-        self.header().destination()
-    }
-
-    /// The v2 command (v1 `UNKNOWN` is `Local`, v1 `TCP4`/`TCP6` are `Proxy`).
-    ///
-    /// ```
-    /// # use proxy_wire::{io::OwnedHeader, v2::Command};
-    /// let owned = OwnedHeader::new(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00".to_vec()).unwrap();
-    /// assert_eq!(owned.command(), Command::Local);
-    /// ```
-    pub fn command(&self) -> v2::Command {
-        self.header().command()
-    }
-
-    /// The TLVs in wire order (none for v1).
-    ///
-    /// ```
-    /// # use proxy_wire::{io::OwnedHeader, v2::TlvType};
-    /// let owned = OwnedHeader::new(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x04\x04\x00\x01\x00".to_vec()).unwrap();
-    /// let types: Vec<TlvType> = owned.tlvs().map(|t| t.tlv_type()).collect();
-    /// assert_eq!(types, [TlvType::NOOP]);
-    /// ```
-    pub fn tlvs(&self) -> v2::Tlvs<'_> {
-        self.header().tlvs()
     }
 }
 
