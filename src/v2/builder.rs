@@ -1,7 +1,7 @@
 //! [`Builder`]: describes a v2 header and encodes it into `&mut [u8]`, no allocation.
 
 use super::{
-    crc32c, Command, Family, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
+    crc32c, Command, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
     UNIX_PATH_LEN, V2_HEADER_LEN,
 };
 use crate::copy::copy_short;
@@ -746,6 +746,16 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The error for a PROXY header with a family but no transport, or the reverse, out of
+    /// line: the encoders pay only the check.
+    #[cold]
+    #[inline(never)]
+    fn unspecified_transport(&self) -> EncodeError {
+        EncodeError::InvalidFamilyProtocol {
+            byte: self.family_protocol(),
+        }
+    }
+
     /// Byte 13: the family follows from the addresses.
     #[inline(always)]
     fn family_protocol(&self) -> u8 {
@@ -806,13 +816,12 @@ impl Encode for Builder<'_> {
 
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
         // Receivers must reject a PROXY header whose family and transport are not both given
-        // or both UNSPEC; never write one.
+        // or both UNSPEC (conformance rule 7): never write one.
         if self.command == Command::Proxy
-            && (self.addresses.family() == Family::Unspec) != (self.protocol == Protocol::Unspec)
+            && matches!(self.addresses, Addresses::Unspec)
+                != matches!(self.protocol, Protocol::Unspec)
         {
-            return Err(EncodeError::InvalidFamilyProtocol {
-                byte: self.family_protocol(),
-            });
+            return Err(self.unspecified_transport());
         }
         if self.tlvs.is_empty() && !self.crc32c {
             return self.encode_plain(out);
