@@ -408,9 +408,6 @@ pub enum EncodeError {
         /// Byte 13 as it would be written.
         byte: u8,
     },
-    /// v1 can carry only TCP over IPv4 or IPv6 (or UNKNOWN).
-    #[error("v1 cannot carry UNIX socket addresses")]
-    V1Unix,
 }
 
 #[cfg(feature = "std")]
