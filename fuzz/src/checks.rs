@@ -481,7 +481,7 @@ fn check_v2_accessors(h: &v2::Header<&[u8]>) {
     assert_eq!(h.source(), addresses.source());
     assert_eq!(h.destination(), addresses.destination());
     // The TLVs tile the TLV area exactly.
-    let total: usize = h.tlvs().map(|t| t.wire_len()).sum();
+    let total: usize = h.tlvs().map(|t| t.encoded_len()).sum();
     match tlv_area_start(bytes) {
         Some(start) if start <= bytes.len() => assert_eq!(total, bytes.len() - start),
         _ => assert_eq!(total, 0),

@@ -27,7 +27,7 @@ const HEAD_TEMPLATE: [u8; V2_HEADER_LEN] = {
 ///
 /// let subs = [TlvSpec::ssl_version("TLSv1.3"), TlvSpec::ssl_cn("client.example.com")];
 /// let ssl = TlvSpec::ssl(SslClient::SSL | SslClient::CERT_CONN, 0, &subs);
-/// assert_eq!(ssl.wire_len(), 3 + 5 + (3 + 7) + (3 + 18));
+/// assert_eq!(ssl.encoded_len(), 3 + 5 + (3 + 7) + (3 + 18));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -75,7 +75,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::{TlvSpec, TlvType};
-    /// assert_eq!(TlvSpec::raw(TlvType(0xf0), b"xy").wire_len(), 5);
+    /// assert_eq!(TlvSpec::raw(TlvType(0xf0), b"xy").encoded_len(), 5);
     /// ```
     pub const fn raw(tlv_type: TlvType, value: &'a [u8]) -> Self {
         Self::Raw { tlv_type, value }
@@ -84,7 +84,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::alpn(b"h2").wire_len(), 5);
+    /// assert_eq!(TlvSpec::alpn(b"h2").encoded_len(), 5);
     /// ```
     pub const fn alpn(protocol: &'a [u8]) -> Self {
         Self::raw(TlvType::ALPN, protocol)
@@ -93,7 +93,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::authority("a.example").wire_len(), 12);
+    /// assert_eq!(TlvSpec::authority("a.example").encoded_len(), 12);
     /// ```
     pub const fn authority(host: &'a str) -> Self {
         Self::raw(TlvType::AUTHORITY, host.as_bytes())
@@ -102,7 +102,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::unique_id(&[7; 32]).wire_len(), 35);
+    /// assert_eq!(TlvSpec::unique_id(&[7; 32]).encoded_len(), 35);
     /// ```
     pub const fn unique_id(id: &'a [u8]) -> Self {
         Self::raw(TlvType::UNIQUE_ID, id)
@@ -111,7 +111,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::netns("blue").wire_len(), 7);
+    /// assert_eq!(TlvSpec::netns("blue").encoded_len(), 7);
     /// ```
     pub const fn netns(name: &'a str) -> Self {
         Self::raw(TlvType::NETNS, name.as_bytes())
@@ -120,7 +120,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::noop(13).wire_len(), 16);
+    /// assert_eq!(TlvSpec::noop(13).encoded_len(), 16);
     /// ```
     pub const fn noop(len: u16) -> Self {
         Self::Noop { len }
@@ -129,7 +129,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::gcp(1).wire_len(), 11);
+    /// assert_eq!(TlvSpec::gcp(1).encoded_len(), 11);
     /// ```
     pub const fn gcp(psc_connection_id: u64) -> Self {
         Self::Gcp { psc_connection_id }
@@ -138,7 +138,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::aws_vpce_id("vpce-1").wire_len(), 3 + 1 + 6);
+    /// assert_eq!(TlvSpec::aws_vpce_id("vpce-1").encoded_len(), 3 + 1 + 6);
     /// ```
     pub const fn aws_vpce_id(vpce_id: &'a str) -> Self {
         Self::AwsVpceId { vpce_id }
@@ -147,7 +147,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::azure_link_id(1).wire_len(), 8);
+    /// assert_eq!(TlvSpec::azure_link_id(1).encoded_len(), 8);
     /// ```
     pub const fn azure_link_id(link_id: u32) -> Self {
         Self::AzureLinkId { link_id }
@@ -156,7 +156,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::{SslClient, TlvSpec};
-    /// assert_eq!(TlvSpec::ssl(SslClient::SSL, 0, &[]).wire_len(), 8);
+    /// assert_eq!(TlvSpec::ssl(SslClient::SSL, 0, &[]).encoded_len(), 8);
     /// ```
     pub const fn ssl(client: SslClient, verify: u32, sub_tlvs: &'a [TlvSpec<'a>]) -> Self {
         Self::Ssl {
@@ -169,7 +169,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_version("TLSv1.3").wire_len(), 10);
+    /// assert_eq!(TlvSpec::ssl_version("TLSv1.3").encoded_len(), 10);
     /// ```
     pub const fn ssl_version(version: &'a str) -> Self {
         Self::raw(TlvType::SSL_VERSION, version.as_bytes())
@@ -178,7 +178,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_cn("c").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_cn("c").encoded_len(), 4);
     /// ```
     pub const fn ssl_cn(cn: &'a str) -> Self {
         Self::raw(TlvType::SSL_CN, cn.as_bytes())
@@ -187,7 +187,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_cipher("c").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_cipher("c").encoded_len(), 4);
     /// ```
     pub const fn ssl_cipher(cipher: &'a str) -> Self {
         Self::raw(TlvType::SSL_CIPHER, cipher.as_bytes())
@@ -196,7 +196,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_sig_alg("s").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_sig_alg("s").encoded_len(), 4);
     /// ```
     pub const fn ssl_sig_alg(alg: &'a str) -> Self {
         Self::raw(TlvType::SSL_SIG_ALG, alg.as_bytes())
@@ -205,7 +205,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_key_alg("k").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_key_alg("k").encoded_len(), 4);
     /// ```
     pub const fn ssl_key_alg(alg: &'a str) -> Self {
         Self::raw(TlvType::SSL_KEY_ALG, alg.as_bytes())
@@ -214,7 +214,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_group("g").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_group("g").encoded_len(), 4);
     /// ```
     pub const fn ssl_group(group: &'a str) -> Self {
         Self::raw(TlvType::SSL_GROUP, group.as_bytes())
@@ -223,7 +223,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_sig_scheme("s").wire_len(), 4);
+    /// assert_eq!(TlvSpec::ssl_sig_scheme("s").encoded_len(), 4);
     /// ```
     pub const fn ssl_sig_scheme(scheme: &'a str) -> Self {
         Self::raw(TlvType::SSL_SIG_SCHEME, scheme.as_bytes())
@@ -232,7 +232,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_client_cert(&[0x30, 0]).wire_len(), 5);
+    /// assert_eq!(TlvSpec::ssl_client_cert(&[0x30, 0]).encoded_len(), 5);
     /// ```
     pub const fn ssl_client_cert(der: &'a [u8]) -> Self {
         Self::raw(TlvType::SSL_CLIENT_CERT, der)
@@ -269,7 +269,7 @@ impl<'a> TlvSpec<'a> {
                 for sub in sub_tlvs.iter() {
                     n += match sub {
                         Self::Raw { value, .. } => 3 + value.len(),
-                        _ => sub.wire_len_nested(),
+                        _ => sub.encoded_len_nested(),
                     };
                 }
                 n
@@ -281,10 +281,10 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::azure_link_id(9).wire_len(), 8);
+    /// assert_eq!(TlvSpec::azure_link_id(9).encoded_len(), 8);
     /// ```
     #[inline]
-    pub fn wire_len(&self) -> usize {
+    pub fn encoded_len(&self) -> usize {
         3 + self.value_len()
     }
 
@@ -295,12 +295,12 @@ impl<'a> TlvSpec<'a> {
     // (measured: instructions on encode/v2_tlvs_crc, see benches/README.md).
 
     #[inline(never)]
-    fn wire_len_nested(&self) -> usize {
-        self.wire_len()
+    fn encoded_len_nested(&self) -> usize {
+        self.encoded_len()
     }
 
     /// Checks what the wire cannot carry or the specification forbids, and returns
-    /// [`TlvSpec::wire_len`]: one pass over the list both validates and sizes it.
+    /// [`TlvSpec::encoded_len`]: one pass over the list both validates and sizes it.
     #[inline(always)]
     fn validate(&self) -> Result<usize, EncodeError> {
         let len = self.value_len();
@@ -433,12 +433,12 @@ fn check_raw_rules(tlv_type: TlvType, value: &[u8]) -> Result<(), EncodeError> {
     }
 }
 
-/// The sum of [`TlvSpec::wire_len`] over `tlvs`.
+/// The sum of [`TlvSpec::encoded_len`] over `tlvs`.
 #[inline]
-fn wire_len_sum(tlvs: &[TlvSpec<'_>]) -> usize {
+fn encoded_len_sum(tlvs: &[TlvSpec<'_>]) -> usize {
     let mut n = 0;
     for t in tlvs {
-        n += t.wire_len();
+        n += t.encoded_len();
     }
     n
 }
@@ -664,7 +664,7 @@ impl<'a> Builder<'a> {
 
     fn body_len(&self) -> usize {
         self.addresses.family().address_len()
-            + wire_len_sum(self.tlvs)
+            + encoded_len_sum(self.tlvs)
             + if self.crc32c { 7 } else { 0 }
     }
 
@@ -873,7 +873,7 @@ mod tests {
     /// The checks as they were before the one-pass `validate` (length first, then the type's
     /// rules, then the sub-TLVs in order).
     fn validate_reference(t: &TlvSpec<'_>) -> Result<(), EncodeError> {
-        let len = t.wire_len() - 3;
+        let len = t.encoded_len() - 3;
         if len > usize::from(u16::MAX) {
             return Err(EncodeError::TlvTooLong {
                 tlv_type: t.tlv_type().0,

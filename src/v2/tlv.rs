@@ -225,9 +225,9 @@ impl<'a> Tlv<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::{Tlv, TlvType};
-    /// assert_eq!(Tlv::new(TlvType::ALPN, b"h2").wire_len(), 5);
+    /// assert_eq!(Tlv::new(TlvType::ALPN, b"h2").encoded_len(), 5);
     /// ```
-    pub const fn wire_len(&self) -> usize {
+    pub const fn encoded_len(&self) -> usize {
         3 + self.value.len()
     }
 
@@ -553,7 +553,7 @@ pub enum TlvValue<'a> {
 ///
 /// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x08\x04\x00\x00\x04\x00\x02\0\0";
 /// let header = v2::Header::new_checked(&input[..]).unwrap();
-/// assert_eq!(header.tlvs().map(|t| t.wire_len()).sum::<usize>(), 8);
+/// assert_eq!(header.tlvs().map(|t| t.encoded_len()).sum::<usize>(), 8);
 /// ```
 #[derive(Clone)]
 pub struct Tlvs<'a> {
@@ -765,14 +765,14 @@ impl<'a> Ssl<'a> {
     /// ```
     /// # use proxy_wire::v2::{Ssl, TlvType};
     /// let ssl = Ssl::from_value(b"\x01\0\0\0\0\x23\x00\x03AES").unwrap();
-    /// assert_eq!(ssl.find(TlvType::SSL_CIPHER).unwrap().value_bytes(), b"AES");
+    /// assert_eq!(ssl.find_tlv(TlvType::SSL_CIPHER).unwrap().value_bytes(), b"AES");
     /// ```
-    pub fn find(&self, tlv_type: TlvType) -> Option<Tlv<'a>> {
+    pub fn find_tlv(&self, tlv_type: TlvType) -> Option<Tlv<'a>> {
         self.sub_tlvs().find(|t| t.tlv_type() == tlv_type)
     }
 
     fn text(&self, tlv_type: TlvType) -> Option<&'a str> {
-        self.find(tlv_type).and_then(|t| text(t.value_bytes()))
+        self.find_tlv(tlv_type).and_then(|t| text(t.value_bytes()))
     }
 
     /// `SSL_VERSION` (`0x21`), if present and UTF-8.
@@ -852,7 +852,8 @@ impl<'a> Ssl<'a> {
     /// assert_eq!(Ssl::from_value(b"\x03\0\0\0\0\x28\x00\x01\x30").unwrap().client_cert(), Some(&b"\x30"[..]));
     /// ```
     pub fn client_cert(&self) -> Option<&'a [u8]> {
-        self.find(TlvType::SSL_CLIENT_CERT).map(|t| t.value_bytes())
+        self.find_tlv(TlvType::SSL_CLIENT_CERT)
+            .map(|t| t.value_bytes())
     }
 }
 
