@@ -1,5 +1,7 @@
 //! [`Addresses`]: the source and destination a header carries, shared by v1 and v2.
 
+#![forbid(unsafe_code)]
+
 use core::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use crate::v2::Family;

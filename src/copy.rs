@@ -3,6 +3,8 @@
 //! and stores, where a call with a length it cannot see costs more than the copy (instructions on
 //! parse/v1_tcp4, see benches/README.md).
 
+#![forbid(unsafe_code)]
+
 /// `to.copy_from_slice(from)` for two slices of the same length: the first and the last `K`
 /// bytes, `K` the largest power of two up to the length (the two copies overlap), and the
 /// middle 64 bytes too above 128. Lengths above 192 (no caller has them) take `copy_from_slice`.

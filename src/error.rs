@@ -4,6 +4,8 @@
 //! [`ParseError::category`]. The variants carry small `Copy` context (offsets, bytes, lengths),
 //! never slices of the input, so an error outlives the buffer it came from.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 /// One category of PROXY protocol failure, as listed in the conformance policy (§4).

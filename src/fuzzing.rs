@@ -19,6 +19,8 @@
 //!
 //! Each check panics with the input in hex when this breaks, and returns quietly otherwise.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 
 use crate::{v1, v2, Header, ParseError, ParserConfig, Status};

@@ -39,7 +39,8 @@
 #![no_std]
 #![deny(unsafe_code)]
 // Allowed only in `v2::crc32c` (the intrinsics and the calls into them) and on `v2::tlv::ascii`,
-// which `.ci/run` checks; the README says why. Not `forbid`: it would refuse those allows.
+// which `.ci/run` checks; the README says why. Not `forbid` here (it would refuse those
+// allows): every other module forbids it itself.
 #![deny(missing_docs)]
 #![warn(
     unreachable_pub,

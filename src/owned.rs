@@ -1,5 +1,7 @@
 //! [`OwnedHeader`]: a header that owns its bytes, as the stream readers return it.
 
+#![forbid(unsafe_code)]
+
 use alloc::vec::Vec;
 
 use crate::{v1, v2, Header, ParseError, Status};

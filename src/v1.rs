@@ -20,6 +20,8 @@
 //! assert_eq!(header.source(), Some("192.0.2.1:56324".parse().unwrap()));
 //! ```
 
+#![forbid(unsafe_code)]
+
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use core::num::NonZeroUsize;
 

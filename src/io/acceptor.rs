@@ -1,5 +1,7 @@
 //! The blocking [`Acceptor`] and what every acceptor yields: [`Accepted`], [`AcceptError`].
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use core::time::Duration;

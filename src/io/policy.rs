@@ -1,5 +1,7 @@
 //! Who may send a header: [`Cidr`] trust lists, [`HeaderPolicy`] and [`AcceptorConfig`].
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;

@@ -1,5 +1,7 @@
 //! [`Builder`]: describes a v2 header and encodes it into `&mut [u8]`, no allocation.
 
+#![forbid(unsafe_code)]
+
 use super::{
     crc32c, Command, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
     UNIX_PATH_LEN, V2_HEADER_LEN,

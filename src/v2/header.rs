@@ -1,5 +1,7 @@
 //! [`Header`]: a checked view over the bytes of one v2 header.
 
+#![forbid(unsafe_code)]
+
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 

@@ -1,5 +1,7 @@
 //! The tokio [`Acceptor`].
 
+#![forbid(unsafe_code)]
+
 use core::future::poll_fn;
 use core::net::SocketAddr;
 use core::task::{Context, Poll};
