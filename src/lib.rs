@@ -320,10 +320,10 @@ impl<'a> Header<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn authority(&self) -> Option<&'a str> {
-        self.find_value(v2::TlvType::AUTHORITY, |v| match v {
-            v2::TlvValue::Authority(host) => Some(host),
+        match self.find_tlv(v2::TlvType::AUTHORITY)?.value() {
+            Ok(v2::TlvValue::Authority(host)) => Some(host),
             _ => None,
-        })
+        }
     }
 
     /// The value of the first ALPN TLV: the application protocol negotiated with the client
@@ -375,10 +375,10 @@ impl<'a> Header<'a> {
     /// assert_eq!(h.netns(), Some("red"));
     /// ```
     pub fn netns(&self) -> Option<&'a str> {
-        self.find_value(v2::TlvType::NETNS, |v| match v {
-            v2::TlvValue::Netns(name) => Some(name),
+        match self.find_tlv(v2::TlvType::NETNS)?.value() {
+            Ok(v2::TlvValue::Netns(name)) => Some(name),
             _ => None,
-        })
+        }
     }
 
     /// The AWS VPC endpoint id (TLV `0xEA`, subtype `0x01`) an AWS Network Load Balancer
@@ -430,8 +430,8 @@ impl<'a> Header<'a> {
         self.tlvs().find(|t| t.tlv_type() == tlv_type)
     }
 
-    /// The first TLV of `tlv_type` whose value decodes and that `pick` takes (vendor types
-    /// carry several subtypes under one type).
+    /// The first TLV of vendor type `tlv_type` whose value decodes to what `pick` takes:
+    /// vendors carry several subtypes under one type.
     fn find_value<T>(
         &self,
         tlv_type: v2::TlvType,

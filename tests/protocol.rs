@@ -375,6 +375,9 @@ fn header_accessors_absent_odd_and_repeated() {
     assert_eq!(h.azure_link_id(), Some(0x0102_0304));
     assert_eq!((h.authority(), h.netns()), (None, None));
     assert_eq!(h.gcp_psc_id(), None);
+    // the first AUTHORITY is the one read, even when a later one is valid
+    let both = inet_with(b"\x02\x00\x01\xff\x02\x00\x01a");
+    assert_eq!(complete(&both).0.authority(), None);
 }
 
 #[test]

@@ -674,9 +674,21 @@ fn same_error(got: Result<usize, EncodeError>, want: EncodeError) -> bool {
     }
 }
 
-/// The error the builder must return, if any, by the order it documents: UNIX paths (source
-/// first), then each TLV in order, then the total length.
+/// The error the builder must return, if any, by the order it documents: a PROXY header with
+/// a family but no transport (or the reverse), UNIX paths (source first), then each TLV in
+/// order, then the total length.
 fn expected_v2_error(case: &V2Case, body: usize) -> Option<EncodeError> {
+    let fam: u8 = match &case.addresses {
+        AddrCase::Unspec => 0,
+        AddrCase::Inet(..) | AddrCase::Sockets(Ip::V4(_), Ip::V4(_)) => 1,
+        AddrCase::Inet6(..) | AddrCase::Sockets(..) => 2, // mixed families: IPv6
+        AddrCase::Unix(..) => 3,
+    };
+    if !case.local && (fam == 0) != (case.protocol == Proto::Unspec) {
+        return Some(EncodeError::InvalidFamilyProtocol {
+            byte: (fam << 4) | case.protocol as u8,
+        });
+    }
     if let AddrCase::Unix(s, d) = &case.addresses {
         for (field, path) in [(Endpoint::Source, s), (Endpoint::Destination, d)] {
             if path.len() > v2::UNIX_PATH_LEN {
