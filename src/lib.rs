@@ -427,7 +427,7 @@ impl<'a> Header<'a> {
     }
 
     fn find_tlv(&self, tlv_type: v2::TlvType) -> Option<v2::Tlv<'a>> {
-        self.tlvs().find(|t| t.tlv_type() == tlv_type)
+        self.as_v2()?.find_tlv(tlv_type)
     }
 
     /// The first TLV of vendor type `tlv_type` whose value decodes to what `pick` takes:

@@ -17,9 +17,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::thread;
@@ -29,9 +29,12 @@ use proxy_wire::io::read_header_with;
 use proxy_wire::v2::{Builder, Protocol, SslClient, TlvSpec, TlvType};
 use proxy_wire::{Addresses, Encode, ParserConfig};
 
-const READY_WAIT: Duration = Duration::from_secs(10);
+mod peers;
+use peers::{free_port, say, start, tool, Daemon, TempDir};
+
 /// A peer answers at once (we half-close, so one waiting for header bytes sees EOF); this
 /// only bounds a peer that hangs.
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
 const REPLY_WAIT: Duration = Duration::from_secs(3);
 const WORKERS: usize = 4;
 const MIN_CORPUS: usize = 3_000;
@@ -48,137 +51,27 @@ const NGINX_TRAILER: &[u8] =
     b"GET /pw-m1 HTTP/1.0\r\n\r\nGET /pw-m2 HTTP/1.0\r\n\r\nGET /pw-m3 HTTP/1.0\r\n\r\n";
 
 // ---------------------------------------------------------------------------------------
-// Support: tools, temp dirs, ports, daemons (as in tests/io_interop.rs).
+// Daemons (support shared with io_interop.rs in tests/peers).
 
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{msg}");
-}
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from));
-    for dir in dirs {
-        let candidate = dir.join(name);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-    }
-    if std::env::var("PROXY_WIRE_REQUIRE_INTEROP").as_deref() == Ok("1") {
-        panic!("{name} not installed, and PROXY_WIRE_REQUIRE_INTEROP=1 requires it");
-    }
-    say(&format!("SKIPPED: {name} not installed"));
-    None
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("proxy-wire-{tag}-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A child daemon, stopped by its PID when dropped (SIGTERM, then SIGKILL after 5 s).
-struct Daemon {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn wait_ready(&mut self, addr: SocketAddr) -> bool {
-        let deadline = Instant::now() + READY_WAIT;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        panic!("{} not ready on {addr}:\n{}", self.name, self.log());
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a daemon listening on a fresh port; retries when the port was taken meanwhile.
-/// `config` turns the port into the config file's text; `command` the file into a command.
-fn start(
+/// Starts `name` on a fresh loopback port (`config` turns the port into the config file's
+/// text) and returns it with its address.
+fn start_on_port(
     name: &'static str,
     dir: &TempDir,
     config: impl Fn(u16) -> String,
     command: impl Fn(&Path) -> Command,
 ) -> (Daemon, SocketAddr) {
-    for attempt in 0..5 {
-        let port = free_port();
-        let file = dir.path().join(format!("{name}.conf"));
-        fs::write(&file, config(port)).unwrap();
-        let log = dir.path().join(format!("{name}-{attempt}.log"));
-        let out = fs::File::create(&log).unwrap();
-        let child = command(&file)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let mut daemon = Daemon { name, child, log };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        if daemon.wait_ready(addr) {
-            return (daemon, addr);
-        }
-        let log = daemon.log();
-        if !log.contains("in use") && !log.contains("cannot bind") {
-            panic!("{name} exited at start:\n{log}");
-        }
-    }
-    panic!("{name}: no free port after 5 attempts");
+    let mut addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    let daemon = start(
+        name,
+        dir,
+        || {
+            addr.set_port(free_port("127.0.0.1"));
+            (config(addr.port()), addr)
+        },
+        command,
+    );
+    (daemon, addr)
 }
 
 /// Answers `A <src> <sport> <dst> <dport>\n`, then echoes every byte after the header.
@@ -218,7 +111,7 @@ frontend fe
             lua = lua.display()
         )
     };
-    start("haproxy", dir, config, |cfg| {
+    start_on_port("haproxy", dir, config, |cfg| {
         let mut c = Command::new(bin);
         c.arg("-db").arg("-f").arg(cfg);
         c
@@ -262,7 +155,7 @@ http {{
 "
         )
     };
-    start("nginx", dir, config, |conf| {
+    start_on_port("nginx", dir, config, |conf| {
         let mut c = Command::new(bin);
         c.arg("-p")
             .arg(format!("{root}/"))
@@ -1231,7 +1124,8 @@ fn explain_input(peer: Peer, class: Class, bytes: &[u8], same_end: bool) -> Opti
 
 /// Sends `bytes`, half-closes, and reads the whole answer. A reset counts as the end of it.
 fn exchange(to: SocketAddr, bytes: &[u8]) -> Result<(SocketAddr, Vec<u8>), String> {
-    let mut s = TcpStream::connect_timeout(&to, READY_WAIT).map_err(|e| format!("connect: {e}"))?;
+    let mut s =
+        TcpStream::connect_timeout(&to, CONNECT_WAIT).map_err(|e| format!("connect: {e}"))?;
     let local = s.local_addr().map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(REPLY_WAIT)).unwrap();
     let _ = s.set_nodelay(true);

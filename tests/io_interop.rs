@@ -10,174 +10,24 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use proxy_wire::io::{connect_with_header, Accepted, Acceptor, AcceptorConfig};
 use proxy_wire::v2::{self, SslClient, TlvSpec};
 use proxy_wire::{v1, Encode, Header};
 use sha2::{Digest, Sha256};
 
+mod peers;
+use peers::{free_port, has_ipv6, start, tool, Daemon, TempDir};
+
 const T: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------
-// Support: tools, temp dirs, ports, daemons.
-
-/// Writes to the real stderr, which the test harness does not capture, so a skip is always
-/// visible in `cargo test` output.
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{msg}");
-}
-
-/// The tool's path, or `None` after announcing the skip (or panics when interop is
-/// required).
-fn tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from));
-    for dir in dirs {
-        let candidate = dir.join(name);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-    }
-    if std::env::var("PROXY_WIRE_REQUIRE_INTEROP").as_deref() == Ok("1") {
-        panic!("{name} not installed, and PROXY_WIRE_REQUIRE_INTEROP=1 requires it");
-    }
-    say(&format!("SKIPPED: {name} not installed"));
-    None
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "proxy-wire-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A port that was free a moment ago (the daemon binds it itself; a lost race is retried).
-fn free_port(ip: &str) -> u16 {
-    TcpListener::bind((ip, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn has_ipv6() -> bool {
-    TcpListener::bind("[::1]:0").is_ok()
-}
-
-/// A child daemon, stopped by its PID when dropped.
-struct Daemon {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Daemon {
-    fn spawn(name: &'static str, cmd: &mut Command, log: PathBuf) -> Self {
-        let file = fs::File::create(&log).unwrap();
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        Self { name, child, log }
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until `addr` accepts connections; `false` if the daemon exited first.
-    fn wait_ready(&mut self, addr: SocketAddr) -> bool {
-        let deadline = Instant::now() + T;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        panic!(
-            "{} not ready on {addr} within {T:?}:\n{}",
-            self.name,
-            self.log()
-        );
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill").args(["-TERM", &pid]).status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-            let _ = self.child.kill(); // SIGKILL, by PID
-        }
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts a daemon from a config built for fresh ports; retries when a port was taken in
-/// the meantime. `make` returns (config file text, readiness address).
-fn start(
-    name: &'static str,
-    dir: &TempDir,
-    mut make: impl FnMut() -> (String, SocketAddr),
-    command: impl Fn(&Path) -> Command,
-) -> Daemon {
-    for attempt in 0..5 {
-        let (config, ready) = make();
-        let file = dir.path().join(format!("{name}.conf"));
-        fs::write(&file, config).unwrap();
-        let log = dir.path().join(format!("{name}-{attempt}.log"));
-        let mut daemon = Daemon::spawn(name, &mut command(&file), log);
-        if daemon.wait_ready(ready) {
-            return daemon;
-        }
-        let log = daemon.log();
-        if !log.contains("in use") && !log.contains("cannot bind") {
-            panic!("{name} exited at start:\n{log}");
-        }
-    }
-    panic!("{name}: no free ports after 5 attempts");
-}
+// Support: tools, temp dirs, ports, daemons (tests/peers).
 
 fn haproxy(dir: &TempDir, bin: &Path, make: impl FnMut() -> (String, SocketAddr)) -> Daemon {
     start("haproxy", dir, make, |cfg| {
@@ -262,7 +112,7 @@ fn haproxy_send_proxy_v1_and_v2_into_our_acceptor() {
     let chk = checks.local_addr().port();
     let v6 = has_ipv6();
     let mut ports = (0, 0, 0, 0);
-    let mut daemon = haproxy(&dir, &bin, || {
+    let daemon = haproxy(&dir, &bin, || {
         ports = (
             free_port("127.0.0.1"),
             free_port("127.0.0.1"),
@@ -381,7 +231,7 @@ backend be_check
     assert_eq!(header.tlvs().count(), 1);
     assert!(!conn.is_proxied());
     assert_eq!(conn.source(), conn.peer_addr());
-    let _ = daemon.child.try_wait();
+    drop(daemon); // stopped by its PID only now, after its last connection
 }
 
 #[test]
