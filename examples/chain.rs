@@ -292,8 +292,8 @@ fn relay_from_dmz(
     let mut upstream = connect_from(RP_SOURCE, lb)?;
     let unique_id = format!("req-{id:04}");
     let tlvs = [
-        TlvSpec::authority("app.example.com"),
-        TlvSpec::unique_id(unique_id.as_bytes()),
+        TlvSpec::Authority("app.example.com"),
+        TlvSpec::UniqueId(unique_id.as_bytes()),
     ];
     let extra = match version {
         Version::V1 => {

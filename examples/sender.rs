@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &v1::Header::from_socket_addrs(client, server_addr),
         )?
     } else {
-        let tlvs = [v2::TlvSpec::authority("example.test")];
+        let tlvs = [v2::TlvSpec::Authority("example.test")];
         let header = v2::Builder::proxy(v2::Protocol::Stream, (client, server_addr))
             .tlvs(&tlvs)
             .crc32c(true);

@@ -4,8 +4,6 @@
 
 use core::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use crate::v2::Family;
-
 /// The original connection's endpoints as carried by a header.
 ///
 /// `Unspec` means the header carries no usable address (v1 `UNKNOWN`, v2 `LOCAL`, v2 family
@@ -19,7 +17,7 @@ use crate::v2::Family;
 /// let src: SocketAddr = "[2001:db8::1]:4000".parse().unwrap();
 /// let dst: SocketAddr = "192.0.2.1:443".parse().unwrap();
 /// // Mixed families are written as IPv6, the IPv4 side IPv4-mapped.
-/// let addrs = Addresses::from_socket_addrs(src, dst);
+/// let addrs = Addresses::from((src, dst));
 /// assert_eq!(addrs.destination(), Some("[::ffff:192.0.2.1]:443".parse().unwrap()));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,26 +55,6 @@ pub enum Addresses<'a> {
 }
 
 impl<'a> Addresses<'a> {
-    /// Builds addresses from two socket addresses. Same families give `Inet` or `Inet6`;
-    /// mixed families give `Inet6` with the IPv4 side IPv4-mapped (`::ffff:a.b.c.d`), as HAProxy
-    /// does ([conformance](crate::conformance) rule 15).
-    ///
-    /// ```
-    /// use proxy_wire::Addresses;
-    ///
-    /// let a = Addresses::from_socket_addrs("10.0.0.1:1".parse().unwrap(), "10.0.0.2:2".parse().unwrap());
-    /// assert!(matches!(a, Addresses::Inet { .. }));
-    /// ```
-    pub fn from_socket_addrs(src: SocketAddr, dst: SocketAddr) -> Self {
-        match (src, dst) {
-            (SocketAddr::V4(src), SocketAddr::V4(dst)) => Self::Inet { src, dst },
-            (src, dst) => Self::Inet6 {
-                src: to_v6(src),
-                dst: to_v6(dst),
-            },
-        }
-    }
-
     /// The source (original client) as a socket address, if the header carries an IP one.
     ///
     /// ```
@@ -107,27 +85,27 @@ impl<'a> Addresses<'a> {
             Self::Unspec | Self::Unix { .. } => None,
         }
     }
-
-    /// The v2 address family these addresses are written with.
-    ///
-    /// ```
-    /// use proxy_wire::{Addresses, v2::Family};
-    ///
-    /// assert_eq!(Addresses::Unspec.family(), Family::Unspec);
-    /// ```
-    pub const fn family(&self) -> Family {
-        match self {
-            Self::Unspec => Family::Unspec,
-            Self::Inet { .. } => Family::Inet,
-            Self::Inet6 { .. } => Family::Inet6,
-            Self::Unix { .. } => Family::Unix,
-        }
-    }
 }
 
+/// Same families give `Inet` or `Inet6`; mixed families give `Inet6` with the IPv4 side
+/// IPv4-mapped (`::ffff:a.b.c.d`), as HAProxy does ([conformance](crate::conformance) rule 15).
+///
+/// ```
+/// use proxy_wire::Addresses;
+/// use std::net::SocketAddr;
+///
+/// let v4: SocketAddr = "10.0.0.1:1".parse().unwrap();
+/// assert!(matches!(Addresses::from((v4, v4)), Addresses::Inet { .. }));
+/// ```
 impl From<(SocketAddr, SocketAddr)> for Addresses<'_> {
     fn from((src, dst): (SocketAddr, SocketAddr)) -> Self {
-        Self::from_socket_addrs(src, dst)
+        match (src, dst) {
+            (SocketAddr::V4(src), SocketAddr::V4(dst)) => Self::Inet { src, dst },
+            (src, dst) => Self::Inet6 {
+                src: to_v6(src),
+                dst: to_v6(dst),
+            },
+        }
     }
 }
 

@@ -1,74 +1,12 @@
 //! Errors: [`ParseError`] for untrusted input, [`EncodeError`] for the encoders.
 //!
-//! Every [`ParseError`] maps to exactly one [`ErrorCategory`] (see [conformance](crate::conformance)) through
-//! [`ParseError::category`]. The variants carry small `Copy` context (offsets, bytes, lengths),
+//! Every [`ParseError`] maps to exactly one category of the [conformance](crate::conformance)
+//! policy through [`ParseError::category`]. The variants carry small `Copy` context (offsets, bytes, lengths),
 //! never slices of the input, so an error outlives the buffer it came from.
 
 #![forbid(unsafe_code)]
 
 use core::fmt;
-
-/// One category of PROXY protocol failure, as listed in the conformance policy (§4).
-///
-/// The mapping from [`ParseError`] variants is fixed and documented on each variant.
-///
-/// ```
-/// use proxy_wire::{parse, ErrorCategory};
-///
-/// let err = parse(b"GET / HTTP/1.1\r\n").unwrap_err();
-/// assert_eq!(err.category(), ErrorCategory::NotProxy);
-/// assert_eq!(err.category().as_str(), "not-proxy");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCategory {
-    /// The first bytes can be neither `PROXY` nor the v2 signature.
-    NotProxy,
-    /// Starts with `PROXY` but the line's structure is wrong.
-    InvalidV1,
-    /// v1 without CRLF in 107 bytes; v2 over the configured limit.
-    TooLong,
-    /// A v1 address token that is not valid text of the line's family.
-    BadAddress,
-    /// A v1 port token that is not decimal 0..65535 without heading zeros.
-    BadPort,
-    /// The v2 version nibble is not 2, or the version is disabled in the configuration.
-    Unsupported,
-    /// Bad v2 command, bad family or protocol with PROXY, `len` below the address block.
-    InvalidV2,
-    /// Malformed TLV area, SSL value, CRC32C length, UNIQUE_ID over 128 bytes.
-    BadTlv,
-    /// A CRC32C TLV is present and does not match the header.
-    BadChecksum,
-}
-
-impl ErrorCategory {
-    /// The category's name as written in the conformance policy and the test vectors
-    /// (`not-proxy`, `invalid-v1`, `too-long`, ...).
-    ///
-    /// ```
-    /// assert_eq!(proxy_wire::ErrorCategory::BadTlv.as_str(), "bad-tlv");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::NotProxy => "not-proxy",
-            Self::InvalidV1 => "invalid-v1",
-            Self::TooLong => "too-long",
-            Self::BadAddress => "bad-address",
-            Self::BadPort => "bad-port",
-            Self::Unsupported => "unsupported",
-            Self::InvalidV2 => "invalid-v2",
-            Self::BadTlv => "bad-tlv",
-            Self::BadChecksum => "bad-checksum",
-        }
-    }
-}
-
-impl fmt::Display for ErrorCategory {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Which end of the connection a field describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,8 +29,8 @@ impl fmt::Display for Endpoint {
 
 /// Why a PROXY header was rejected.
 ///
-/// Offsets count bytes from the start of the input. Each variant names its
-/// [`ErrorCategory`]; [`ParseError::category`] returns it.
+/// Offsets count bytes from the start of the input. Each variant names its category;
+/// [`ParseError::category`] returns it.
 ///
 /// ```
 /// use proxy_wire::{parse, ParseError};
@@ -130,7 +68,7 @@ pub enum ParseError {
     },
     /// Category `too-long`: no CRLF within the first 107 bytes of a v1 line (reported as soon
     /// as a CRLF can no longer fit).
-    #[error("v1 header has no CRLF within {max} bytes", max = crate::v1::V1_MAX_LEN)]
+    #[error("v1 header has no CRLF within 107 bytes")]
     V1TooLong,
     /// Category `bad-address`: a v1 address token is not valid text of the line's family.
     #[error("invalid v1 {field} address at offset {offset}")]
@@ -252,8 +190,8 @@ pub enum ParseError {
         /// The value computed over the header with the field zeroed.
         computed: u32,
     },
-    /// Input that must hold a whole header (a datagram, or a buffer given to
-    /// [`v2::Header::new_checked`](crate::v2::Header::new_checked)) ends inside it. Its category
+    /// Input that must hold a whole header (a datagram, or the bytes given to
+    /// [`OwnedHeader::new`](crate::OwnedHeader)) ends inside it. Its category
     /// is the version's structure error (`invalid-v1` or `invalid-v2`): a header is never split
     /// across datagrams.
     #[error("input of {available} bytes ends inside a v{version} header; at least {needed} more bytes were needed")]
@@ -280,9 +218,9 @@ pub enum ParseError {
         /// Whether the header came in a datagram (else on a stream).
         in_datagram: bool,
     },
-    /// Category `invalid-v2`: [`v2::Header::new_checked`](crate::v2::Header::new_checked) was
-    /// given more bytes than the header's `16 + len`.
-    #[error("{available} bytes given for a v2 header of {header} bytes")]
+    /// Category `invalid-v2`: [`OwnedHeader::new`](crate::OwnedHeader) was given more bytes
+    /// than the header's length.
+    #[error("{available} bytes given for a header of {header} bytes")]
     TrailingBytes {
         /// The header's length.
         header: usize,
@@ -292,7 +230,10 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    /// The conformance category of this error (see [conformance](crate::conformance)).
+    /// The conformance category of this error, as the [conformance](crate::conformance) policy
+    /// and its test vectors name it: one of `not-proxy`, `invalid-v1`, `too-long`,
+    /// `bad-address`, `bad-port`, `unsupported`, `invalid-v2`, `bad-tlv`, `bad-checksum`. A
+    /// stable string for logs and metrics; match on the variant to act on one.
     ///
     /// | variant | category |
     /// |---|---|
@@ -307,36 +248,34 @@ impl ParseError {
     /// | `ChecksumMismatch` | `bad-checksum` |
     ///
     /// ```
-    /// use proxy_wire::{parse, ErrorCategory};
-    ///
-    /// let err = parse(b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n").unwrap_err();
-    /// assert_eq!(err.category(), ErrorCategory::BadPort);
+    /// let err = proxy_wire::parse(b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n").unwrap_err();
+    /// assert_eq!(err.category(), "bad-port");
     /// ```
-    pub const fn category(&self) -> ErrorCategory {
+    pub const fn category(&self) -> &'static str {
         match self {
-            Self::NotProxyHeader { .. } => ErrorCategory::NotProxy,
+            Self::NotProxyHeader { .. } => "not-proxy",
             Self::VersionDisabled { .. } | Self::UnsupportedVersion { .. } => {
-                ErrorCategory::Unsupported
+                "unsupported"
             }
             Self::InvalidV1 { .. }
             | Self::Truncated { version: 1, .. }
-            | Self::WrongTransport { version: 1, .. } => ErrorCategory::InvalidV1,
-            Self::V1TooLong | Self::V2TooLong { .. } => ErrorCategory::TooLong,
-            Self::BadAddress { .. } => ErrorCategory::BadAddress,
-            Self::BadPort { .. } => ErrorCategory::BadPort,
+            | Self::WrongTransport { version: 1, .. } => "invalid-v1",
+            Self::V1TooLong | Self::V2TooLong { .. } => "too-long",
+            Self::BadAddress { .. } => "bad-address",
+            Self::BadPort { .. } => "bad-port",
             Self::InvalidCommand { .. }
             | Self::InvalidFamilyProtocol { .. }
             | Self::AddressBlockTooShort { .. }
             | Self::Truncated { .. }
             | Self::WrongTransport { .. }
-            | Self::TrailingBytes { .. } => ErrorCategory::InvalidV2,
+            | Self::TrailingBytes { .. } => "invalid-v2",
             Self::TlvHeaderTruncated { .. }
             | Self::TlvOverrun { .. }
             | Self::SslTooShort { .. }
             | Self::Crc32cLength { .. }
             | Self::UniqueIdTooLong { .. }
-            | Self::InvalidTlvValue { .. } => ErrorCategory::BadTlv,
-            Self::ChecksumMismatch { .. } => ErrorCategory::BadChecksum,
+            | Self::InvalidTlvValue { .. } => "bad-tlv",
+            Self::ChecksumMismatch { .. } => "bad-checksum",
         }
     }
 }

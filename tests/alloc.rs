@@ -48,15 +48,15 @@ fn parsing_every_shape_allocates_nothing() {
     let src: SocketAddr = "192.0.2.1:56324".parse().unwrap();
     let dst: SocketAddr = "198.51.100.2:443".parse().unwrap();
     let subs = [
-        TlvSpec::ssl_version("TLSv1.3"),
-        TlvSpec::ssl_cn("client.example.com"),
+        TlvSpec::SslVersion("TLSv1.3"),
+        TlvSpec::SslCn("client.example.com"),
     ];
     let tlvs = [
-        TlvSpec::alpn(b"h2"),
-        TlvSpec::authority("example.com"),
-        TlvSpec::unique_id(&[7; 32]),
-        TlvSpec::ssl(SslClient(7), 0, &subs),
-        TlvSpec::noop(13),
+        TlvSpec::Alpn(b"h2"),
+        TlvSpec::Authority("example.com"),
+        TlvSpec::UniqueId(&[7; 32]),
+        TlvSpec::Ssl(SslClient(7), 0, &subs),
+        TlvSpec::Noop(13),
     ];
     let mut v2_tlv = [0u8; 256];
     let n = v2::Builder::proxy(Protocol::Stream, (src, dst))
@@ -98,11 +98,11 @@ fn parsing_every_shape_allocates_nothing() {
 fn slice_encoding_allocates_nothing() {
     let src: SocketAddr = "[2001:db8::1]:1".parse().unwrap();
     let dst: SocketAddr = "192.0.2.1:2".parse().unwrap();
-    let subs = [TlvSpec::ssl_version("TLSv1.3")];
+    let subs = [TlvSpec::SslVersion("TLSv1.3")];
     let tlvs = [
-        TlvSpec::alpn(b"h2"),
-        TlvSpec::ssl(SslClient::SSL, 0, &subs),
-        TlvSpec::gcp(1),
+        TlvSpec::Alpn(b"h2"),
+        TlvSpec::Ssl(SslClient::SSL, 0, &subs),
+        TlvSpec::Gcp(1),
     ];
     let mut out = [0u8; 512];
     let count = allocations(|| {

@@ -37,10 +37,10 @@ fn decodes_a_v2_header_with_tlvs_from_hex() {
     // v2 TCP4 with ALPN "h2", an SSL TLV (client 0x07, verify 0, VERSION "TLSv1.3") and a
     // correct CRC32C, followed by application data.
     use proxy_wire::{v2, Encode};
-    let subs = [v2::TlvSpec::ssl_version("TLSv1.3")];
+    let subs = [v2::TlvSpec::SslVersion("TLSv1.3")];
     let tlvs = [
-        v2::TlvSpec::alpn(b"h2"),
-        v2::TlvSpec::ssl(v2::SslClient(7), 0, &subs),
+        v2::TlvSpec::Alpn(b"h2"),
+        v2::TlvSpec::Ssl(v2::SslClient(7), 0, &subs),
     ];
     let src: std::net::SocketAddr = "192.0.2.1:56324".parse().unwrap();
     let dst: std::net::SocketAddr = "198.51.100.2:443".parse().unwrap();

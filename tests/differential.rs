@@ -311,16 +311,16 @@ fn v2_bases() -> Vec<(&'static str, Vec<u8>)> {
         src: b"/run/client.sock",
         dst: b"/run/server.sock",
     };
-    let subs = [TlvSpec::ssl_version("TLSv1.3"), TlvSpec::ssl_cn("client")];
+    let subs = [TlvSpec::SslVersion("TLSv1.3"), TlvSpec::SslCn("client")];
     let tlvs = [
-        TlvSpec::alpn(b"h2"),
-        TlvSpec::authority("example.test"),
-        TlvSpec::unique_id(b"id-0123"),
-        TlvSpec::ssl(SslClient::SSL | SslClient::CERT_CONN, 0, &subs),
-        TlvSpec::noop(2),
-        TlvSpec::raw(TlvType(0xE0), &[1, 2, 3, 4, 5, 6, 7, 8]),
+        TlvSpec::Alpn(b"h2"),
+        TlvSpec::Authority("example.test"),
+        TlvSpec::UniqueId(b"id-0123"),
+        TlvSpec::Ssl(SslClient::SSL | SslClient::CERT_CONN, 0, &subs),
+        TlvSpec::Noop(2),
+        TlvSpec::Raw(TlvType(0xE0), &[1, 2, 3, 4, 5, 6, 7, 8]),
     ];
-    let short = [TlvSpec::authority("a.test")];
+    let short = [TlvSpec::Authority("a.test")];
     vec![
         ("v2 LOCAL", encode(&Builder::local())),
         ("v2 LOCAL crc", encode(&Builder::local().crc32c(true))),

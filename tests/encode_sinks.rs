@@ -53,8 +53,8 @@ impl<E: Encode> EncodeDyn for E {
 #[test]
 fn write_to_sends_the_whole_header_in_one_write() {
     let (src, dst) = addrs();
-    let small = [TlvSpec::alpn(b"h2")];
-    let big = [TlvSpec::alpn(b"h2"), TlvSpec::noop(600)]; // over the 512-byte stack buffer
+    let small = [TlvSpec::Alpn(b"h2")];
+    let big = [TlvSpec::Alpn(b"h2"), TlvSpec::Noop(600)]; // over the 512-byte stack buffer
     one_write(
         &v2::Builder::proxy(Protocol::Stream, (src, dst))
             .tlvs(&small)
@@ -72,7 +72,7 @@ fn write_to_sends_the_whole_header_in_one_write() {
 #[test]
 fn write_to_reports_encode_errors_as_invalid_input_and_writes_nothing() {
     let id = [0u8; 129];
-    let tlvs = [TlvSpec::unique_id(&id)];
+    let tlvs = [TlvSpec::UniqueId(&id)];
     let b = v2::Builder::local().tlvs(&tlvs);
     let mut w = Recorder::default();
     let err = b.write_to(&mut w).unwrap_err();

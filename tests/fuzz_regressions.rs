@@ -161,7 +161,7 @@ fn tcp4_builder<'a>(tlvs: &'a [TlvSpec<'a>]) -> v2::Builder<'a> {
 fn fuzz_roundtrip_raw_crc32c_of_wrong_length_is_refused() {
     for len in [0usize, 3, 5] {
         let value = vec![0u8; len];
-        let tlvs = [TlvSpec::alpn(b"h2"), TlvSpec::raw(TlvType::CRC32C, &value)];
+        let tlvs = [TlvSpec::Alpn(b"h2"), TlvSpec::Raw(TlvType::CRC32C, &value)];
         let mut buf = [0xA5u8; 128];
         assert!(
             matches!(
@@ -180,9 +180,9 @@ fn fuzz_roundtrip_raw_crc32c_of_wrong_length_is_refused() {
 #[test]
 fn fuzz_roundtrip_raw_crc32c_is_computed() {
     let tlvs = [
-        TlvSpec::alpn(b"h2"),
-        TlvSpec::raw(TlvType::CRC32C, &[0xde, 0xad, 0xbe, 0xef]),
-        TlvSpec::authority("example.com"),
+        TlvSpec::Alpn(b"h2"),
+        TlvSpec::Raw(TlvType::CRC32C, &[0xde, 0xad, 0xbe, 0xef]),
+        TlvSpec::Authority("example.com"),
     ];
     let builder = tcp4_builder(&tlvs);
     let mut buf = [0u8; 128];
@@ -205,7 +205,7 @@ fn fuzz_roundtrip_raw_crc32c_is_computed() {
 #[test]
 fn fuzz_roundtrip_netns_must_be_ascii() {
     let name = "\0$\u{11}a \u{4d5}\0PR";
-    let tlvs = [TlvSpec::netns(name)];
+    let tlvs = [TlvSpec::Netns(name)];
     let mut buf = [0xA5u8; 128];
     assert!(matches!(
         tcp4_builder(&tlvs).encode(&mut buf),
@@ -213,7 +213,7 @@ fn fuzz_roundtrip_netns_must_be_ascii() {
     ));
     assert!(buf.iter().all(|&b| b == 0xA5));
     // An ASCII name round-trips, NUL and control bytes included.
-    let tlvs = [TlvSpec::netns("\0$\u{11}a PR")];
+    let tlvs = [TlvSpec::Netns("\0$\u{11}a PR")];
     let n = tcp4_builder(&tlvs).encode(&mut buf).unwrap();
     let Ok(Status::Complete { header, .. }) = v2::parse(&buf[..n]) else {
         panic!()
@@ -228,14 +228,14 @@ fn fuzz_roundtrip_netns_must_be_ascii() {
 #[test]
 fn fuzz_roundtrip_aws_vpce_id_must_be_ascii() {
     let id = "I{\0\0\r\n TCP4 1=92.168.0\u{f}B\u{79b}I{";
-    let tlvs = [TlvSpec::aws_vpce_id(id)];
+    let tlvs = [TlvSpec::AwsVpceId(id)];
     let mut buf = [0xA5u8; 128];
     assert!(matches!(
         tcp4_builder(&tlvs).encode(&mut buf),
         Err(EncodeError::InvalidTlv { tlv_type: 0xEA, .. })
     ));
     assert!(buf.iter().all(|&b| b == 0xA5));
-    let tlvs = [TlvSpec::aws_vpce_id("vpce-08d2bf15fac5001c9")];
+    let tlvs = [TlvSpec::AwsVpceId("vpce-08d2bf15fac5001c9")];
     let n = tcp4_builder(&tlvs).encode(&mut buf).unwrap();
     let Ok(Status::Complete { header, .. }) = v2::parse(&buf[..n]) else {
         panic!()
@@ -259,7 +259,7 @@ fn fuzz_roundtrip_raw_ssl_the_parser_refuses_is_refused() {
         overrun,
         b"\x01\0\0\0\0\x21\x00",
     ] {
-        let tlvs = [TlvSpec::alpn(b""), TlvSpec::raw(TlvType::SSL, value)];
+        let tlvs = [TlvSpec::Alpn(b""), TlvSpec::Raw(TlvType::SSL, value)];
         let mut buf = [0xA5u8; 128];
         assert!(
             matches!(
@@ -272,7 +272,7 @@ fn fuzz_roundtrip_raw_ssl_the_parser_refuses_is_refused() {
     }
     // A well-framed raw SSL value is written as given.
     let value = b"\x01\0\0\0\0\x21\x00\x03TLS";
-    let tlvs = [TlvSpec::raw(TlvType::SSL, value)];
+    let tlvs = [TlvSpec::Raw(TlvType::SSL, value)];
     let mut buf = [0u8; 128];
     let n = tcp4_builder(&tlvs).encode(&mut buf).unwrap();
     let Ok(Status::Complete { header, .. }) = v2::parse(&buf[..n]) else {

@@ -438,9 +438,9 @@ frontend fe_pp
     );
 
     let tlvs = [
-        TlvSpec::authority("example.test"),
-        TlvSpec::unique_id(b"abc-123"),
-        TlvSpec::noop(3),
+        TlvSpec::Authority("example.test"),
+        TlvSpec::UniqueId(b"abc-123"),
+        TlvSpec::Noop(3),
     ];
     let h = v2::Builder::proxy(
         v2::Protocol::Stream,
@@ -574,7 +574,7 @@ http {{
         http_via_header(to, &h),
         "2001:db8::7:4242 server=2001:db8::1:80",
     );
-    let tlvs = [TlvSpec::authority("example.test"), TlvSpec::alpn(b"h2")];
+    let tlvs = [TlvSpec::Authority("example.test"), TlvSpec::Alpn(b"h2")];
     let h = v2::Builder::proxy(
         v2::Protocol::Stream,
         (sa("192.0.2.7:4242"), sa("192.0.2.1:80")),

@@ -24,10 +24,10 @@ fn v2_bytes() -> Vec<u8> {
     let src: SocketAddr = "[2001:db8::1]:4000".parse().unwrap();
     let dst: SocketAddr = "[2001:db8::2]:443".parse().unwrap();
     let tlvs = [
-        v2::TlvSpec::alpn(b"h2"),
-        v2::TlvSpec::authority("example.test"),
-        v2::TlvSpec::unique_id(&[7u8; 100]),
-        v2::TlvSpec::noop(200), // pushes the header past the 256-byte peek window
+        v2::TlvSpec::Alpn(b"h2"),
+        v2::TlvSpec::Authority("example.test"),
+        v2::TlvSpec::UniqueId(&[7u8; 100]),
+        v2::TlvSpec::Noop(200), // pushes the header past the 256-byte peek window
     ];
     let mut out = Vec::new();
     v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
@@ -437,7 +437,7 @@ fn acceptor_delivers_addresses_tlvs_and_intact_data() {
 fn acceptor_local_and_unknown_give_real_addresses() {
     let acc = acceptor(AcceptorConfig::new());
     let addr = acc.local_addr();
-    let tlvs = [v2::TlvSpec::noop(3)];
+    let tlvs = [v2::TlvSpec::Noop(3)];
     let local_v2 = v2::Builder::local().tlvs(&tlvs).crc32c(true);
     let mut local_bytes = Vec::new();
     local_v2.write_to(&mut local_bytes).unwrap();

@@ -47,8 +47,8 @@ async fn pair() -> (TcpStream, TcpStream) {
 
 fn v2_header(src: SocketAddr, dst: SocketAddr) -> Vec<u8> {
     let tlvs = [
-        v2::TlvSpec::authority("load.example"),
-        v2::TlvSpec::noop(250),
+        v2::TlvSpec::Authority("load.example"),
+        v2::TlvSpec::Noop(250),
     ];
     let mut out = Vec::new();
     v2::Builder::proxy(v2::Protocol::Stream, (src, dst))

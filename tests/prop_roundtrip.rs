@@ -137,7 +137,7 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
         .map(|t| match t {
             GenTlv::Ssl(_, _, subs) => subs
                 .iter()
-                .map(|(ty, v)| TlvSpec::raw(TlvType(*ty), v))
+                .map(|(ty, v)| TlvSpec::Raw(TlvType(*ty), v))
                 .collect(),
             _ => Vec::new(),
         })
@@ -147,12 +147,12 @@ fn check_v2_roundtrip(g: &GenV2) -> Result<(), TestCaseError> {
         .iter()
         .zip(&sub_specs)
         .map(|(t, subs)| match t {
-            GenTlv::Raw(ty, v) => TlvSpec::raw(TlvType(*ty), v),
-            GenTlv::Noop(n) => TlvSpec::noop(*n),
-            GenTlv::Gcp(id) => TlvSpec::gcp(*id),
-            GenTlv::Aws(s) => TlvSpec::aws_vpce_id(s),
-            GenTlv::Azure(id) => TlvSpec::azure_link_id(*id),
-            GenTlv::Ssl(c, v, _) => TlvSpec::ssl(SslClient(*c), *v, subs),
+            GenTlv::Raw(ty, v) => TlvSpec::Raw(TlvType(*ty), v),
+            GenTlv::Noop(n) => TlvSpec::Noop(*n),
+            GenTlv::Gcp(id) => TlvSpec::Gcp(*id),
+            GenTlv::Aws(s) => TlvSpec::AwsVpceId(s),
+            GenTlv::Azure(id) => TlvSpec::AzureLinkId(*id),
+            GenTlv::Ssl(c, v, _) => TlvSpec::Ssl(SslClient(*c), *v, subs),
         })
         .collect();
     let addresses = match &g.addresses {
@@ -319,7 +319,7 @@ proptest! {
     ) {
         // start from a valid header, then corrupt a few bytes
         let specs: Vec<TlvSpec<'_>> = g.tlvs.iter().filter_map(|t| match t {
-            GenTlv::Raw(ty, v) => Some(TlvSpec::raw(TlvType(*ty), v)),
+            GenTlv::Raw(ty, v) => Some(TlvSpec::Raw(TlvType(*ty), v)),
             _ => None,
         }).collect();
         let addresses = match &g.addresses {

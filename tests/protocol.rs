@@ -271,25 +271,25 @@ fn v2_unknown_and_duplicate_tlvs_are_kept_in_order() {
 #[test]
 fn v2_typed_tlv_accessors() {
     let subs = [
-        TlvSpec::ssl_version("TLSv1.3"),
-        TlvSpec::ssl_cn("client.example.com"),
-        TlvSpec::ssl_cipher("TLS_AES_128_GCM_SHA256"),
-        TlvSpec::ssl_sig_alg("RSA-SHA256"),
-        TlvSpec::ssl_key_alg("RSA2048"),
-        TlvSpec::ssl_group("X25519"),
-        TlvSpec::ssl_sig_scheme("rsa_pss_rsae_sha256"),
-        TlvSpec::ssl_client_cert(&[0x30, 0x82, 0x01]),
+        TlvSpec::SslVersion("TLSv1.3"),
+        TlvSpec::SslCn("client.example.com"),
+        TlvSpec::SslCipher("TLS_AES_128_GCM_SHA256"),
+        TlvSpec::SslSigAlg("RSA-SHA256"),
+        TlvSpec::SslKeyAlg("RSA2048"),
+        TlvSpec::SslGroup("X25519"),
+        TlvSpec::SslSigScheme("rsa_pss_rsae_sha256"),
+        TlvSpec::SslClientCert(&[0x30, 0x82, 0x01]),
     ];
     let tlvs = [
-        TlvSpec::alpn(b"h2"),
-        TlvSpec::authority("example.com"),
-        TlvSpec::unique_id(&[9; 32]),
-        TlvSpec::ssl(v2::SslClient(0x07), 0, &subs),
-        TlvSpec::netns("blue"),
-        TlvSpec::gcp(0x0102_0304_0506_0708),
-        TlvSpec::aws_vpce_id("vpce-08d2bf15fac5001c9"),
-        TlvSpec::azure_link_id(0x1122_3344),
-        TlvSpec::noop(3),
+        TlvSpec::Alpn(b"h2"),
+        TlvSpec::Authority("example.com"),
+        TlvSpec::UniqueId(&[9; 32]),
+        TlvSpec::Ssl(v2::SslClient(0x07), 0, &subs),
+        TlvSpec::Netns("blue"),
+        TlvSpec::Gcp(0x0102_0304_0506_0708),
+        TlvSpec::AwsVpceId("vpce-08d2bf15fac5001c9"),
+        TlvSpec::AzureLinkId(0x1122_3344),
+        TlvSpec::Noop(3),
     ];
     let src: SocketAddr = "192.0.2.1:1".parse().unwrap();
     let dst: SocketAddr = "192.0.2.2:2".parse().unwrap();
@@ -873,7 +873,7 @@ fn policy_12_crc32c_verified_also_on_local() {
         ParseError::Crc32cLength { offset: 28, len: 3 }
     );
     // a flipped bit anywhere in a checksummed header is caught
-    let tlvs = [TlvSpec::alpn(b"h2"), TlvSpec::authority("a.example")];
+    let tlvs = [TlvSpec::Alpn(b"h2"), TlvSpec::Authority("a.example")];
     let b = v2::Builder::proxy(
         Protocol::Stream,
         (
@@ -976,7 +976,7 @@ fn policy_15_encoder_mixed_families_and_canonical_text() {
         b"PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 4000 443\r\n"
     );
     // a decoded v2 header re-encodes to the same bytes, CRC recomputed
-    let tlvs = [TlvSpec::alpn(b"h2")];
+    let tlvs = [TlvSpec::Alpn(b"h2")];
     let b = v2::Builder::proxy(Protocol::Stream, (src, dst))
         .tlvs(&tlvs)
         .crc32c(true);

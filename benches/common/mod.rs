@@ -552,13 +552,13 @@ pub mod ours {
         put(out, &v2::Builder::proxy(v2::Protocol::Stream, addrs))
     }
     fn tlvs(out: &mut Vec<u8>, crc: bool) -> Option<usize> {
-        let subs = [TlvSpec::ssl_version(SSL_VERSION), TlvSpec::ssl_cn(SSL_CN)];
+        let subs = [TlvSpec::SslVersion(SSL_VERSION), TlvSpec::SslCn(SSL_CN)];
         let tlvs = [
-            TlvSpec::alpn(ALPN),
-            TlvSpec::authority(AUTHORITY),
-            TlvSpec::unique_id(&UNIQUE_ID),
-            TlvSpec::ssl(SslClient(SSL_CLIENT), SSL_VERIFY, &subs),
-            TlvSpec::noop(NOOP_LEN as u16),
+            TlvSpec::Alpn(ALPN),
+            TlvSpec::Authority(AUTHORITY),
+            TlvSpec::UniqueId(&UNIQUE_ID),
+            TlvSpec::Ssl(SslClient(SSL_CLIENT), SSL_VERIFY, &subs),
+            TlvSpec::Noop(NOOP_LEN as u16),
         ];
         let b = v2::Builder::proxy(v2::Protocol::Stream, v4())
             .tlvs(&tlvs)

@@ -152,7 +152,7 @@ impl<S> Accepted<S> {
     /// # use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig};
     /// use proxy_wire::v2;
     /// # let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new())?;
-    /// let tlvs = [v2::TlvSpec::unique_id(b"abc")];
+    /// let tlvs = [v2::TlvSpec::UniqueId(b"abc")];
     /// let _c = connect_with_header(acceptor.local_addr(), &v2::Builder::local().tlvs(&tlvs))?;
     /// let conn = acceptor.accept()?;
     /// assert_eq!(conn.header().unwrap().unique_id(), Some(&b"abc"[..]));

@@ -62,7 +62,7 @@ use std::vec::Vec;
 pub use acceptor::{AcceptError, Accepted, Acceptor, Incoming};
 pub use policy::{AcceptorConfig, Cidr, CidrError, HeaderPolicy};
 
-use crate::{v1, v2, Encode, OwnedHeader, ParserConfig, Status};
+use crate::{v1, v2, Encode, Header, OwnedHeader, ParserConfig, Status};
 
 /// Bytes peeked at once by the exact peel: a v1 line, or a v2 header with a few TLVs, comes
 /// in one peek.
@@ -152,7 +152,10 @@ impl HeaderBuf {
     ) -> io::Result<Option<(OwnedHeader, Vec<u8>)>> {
         let needed = match config.parse_stream(&self.buf)? {
             Status::Complete { header, consumed } => {
-                let v1 = header.as_v1().copied();
+                let v1 = match header {
+                    Header::V1(h) => Some(h),
+                    Header::V2(_) => None,
+                };
                 let buf = core::mem::take(&mut self.buf);
                 return Ok(Some(finish(buf, v1, consumed)));
             }

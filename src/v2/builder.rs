@@ -2,12 +2,15 @@
 
 #![forbid(unsafe_code)]
 
-use super::{
-    crc32c, Command, Protocol, SslClient, Tlv, TlvType, SIGNATURE, UNIQUE_ID_MAX_LEN,
-    UNIX_PATH_LEN, V2_HEADER_LEN,
+use super::crc32c;
+use super::tlv::{SslClient, Tlv, TlvType, SSL_FIXED_LEN};
+use super::wire::{
+    Command, Family, Protocol, SIGNATURE, UNIQUE_ID_MAX_LEN, UNIX_PATH_LEN, V2_HEADER_LEN,
 };
+use crate::addr::Addresses;
 use crate::copy::copy_short;
-use crate::{Addresses, Encode, EncodeError, Endpoint};
+use crate::encode::Encode;
+use crate::error::{EncodeError, Endpoint};
 
 /// The 16-byte fixed part with bytes 12..16 zero: the signature, to be or-ed with those four.
 const HEAD_TEMPLATE: [u8; V2_HEADER_LEN] = {
@@ -20,262 +23,135 @@ const HEAD_TEMPLATE: [u8; V2_HEADER_LEN] = {
     t
 };
 
-/// One TLV to encode. Build it with the constructors ([`TlvSpec::alpn`], [`TlvSpec::ssl`], ...)
-/// or from a parsed [`Tlv`] (`TlvSpec::from(tlv)`), which copies it as it is (the first
-/// top-level CRC32C TLV is recomputed when the header is encoded, see [`Builder::crc32c`]).
+/// One TLV to encode: a variant per type the specification defines, [`TlvSpec::Raw`] for any
+/// other, or a parsed [`Tlv`] copied as it is (`TlvSpec::from(tlv)`). A top-level CRC32C TLV is
+/// recomputed when the header is encoded, see [`Builder::crc32c`].
 ///
 /// ```
 /// use proxy_wire::v2::{SslClient, TlvSpec};
 ///
-/// let subs = [TlvSpec::ssl_version("TLSv1.3"), TlvSpec::ssl_cn("client.example.com")];
-/// let ssl = TlvSpec::ssl(SslClient::SSL | SslClient::CERT_CONN, 0, &subs);
+/// let subs = [TlvSpec::SslVersion("TLSv1.3"), TlvSpec::SslCn("client.example.com")];
+/// let ssl = TlvSpec::Ssl(SslClient::SSL | SslClient::CERT_CONN, 0, &subs);
 /// assert_eq!(ssl.encoded_len(), 3 + 5 + (3 + 7) + (3 + 18));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TlvSpec<'a> {
-    /// Any type with its value as given.
-    Raw {
-        /// The type byte.
-        tlv_type: TlvType,
-        /// The value.
-        value: &'a [u8],
-    },
-    /// `NOOP` padding: `len` zero bytes.
-    Noop {
-        /// Value length.
-        len: u16,
-    },
-    /// `0xE0` Google Cloud PSC connection id, 8 bytes big-endian.
-    Gcp {
-        /// The connection id.
-        psc_connection_id: u64,
-    },
-    /// `0xEA` AWS, subtype `0x01`: the VPC endpoint id.
-    AwsVpceId {
-        /// The endpoint id text.
-        vpce_id: &'a str,
-    },
+    /// Any type with its value as given; the rules of a type the specification defines still
+    /// apply (for example at most 128 bytes of UNIQUE_ID).
+    Raw(TlvType, &'a [u8]),
+    /// `0x01` ALPN: the negotiated application protocol, such as `b"h2"`.
+    Alpn(&'a [u8]),
+    /// `0x02` AUTHORITY: the host name the client asked for (TLS SNI or HTTP Host).
+    Authority(&'a str),
+    /// `0x04` NOOP: this many zero bytes of padding.
+    Noop(u16),
+    /// `0x05` UNIQUE_ID: an opaque connection id, at most 128 bytes.
+    UniqueId(&'a [u8]),
+    /// `0x20` SSL: the client bits, the verify result (0: the client certificate verified),
+    /// then the sub-TLVs in order.
+    Ssl(SslClient, u32, &'a [TlvSpec<'a>]),
+    /// `0x21` SSL_VERSION sub-TLV, such as `"TLSv1.3"`.
+    SslVersion(&'a str),
+    /// `0x22` SSL_CN sub-TLV: the client certificate's Common Name.
+    SslCn(&'a str),
+    /// `0x23` SSL_CIPHER sub-TLV, such as `"ECDHE-RSA-AES128-GCM-SHA256"`.
+    SslCipher(&'a str),
+    /// `0x24` SSL_SIG_ALG sub-TLV: the certificate's signature algorithm.
+    SslSigAlg(&'a str),
+    /// `0x25` SSL_KEY_ALG sub-TLV: the certificate's key algorithm.
+    SslKeyAlg(&'a str),
+    /// `0x26` SSL_GROUP sub-TLV: the key exchange group, such as `"X25519"`.
+    SslGroup(&'a str),
+    /// `0x27` SSL_SIG_SCHEME sub-TLV, such as `"rsa_pss_rsae_sha256"`.
+    SslSigScheme(&'a str),
+    /// `0x28` SSL_CLIENT_CERT sub-TLV: the client certificate, DER.
+    SslClientCert(&'a [u8]),
+    /// `0x30` NETNS: the network namespace's name.
+    Netns(&'a str),
+    /// `0xE0` Google Cloud: the Private Service Connect connection id, 8 bytes big-endian.
+    Gcp(u64),
+    /// `0xEA` AWS, subtype `0x01`: the VPC endpoint id (US-ASCII).
+    AwsVpceId(&'a str),
     /// `0xEE` Azure, subtype `0x01`: the private endpoint link id, 4 bytes little-endian.
-    AzureLinkId {
-        /// The link id.
-        link_id: u32,
-    },
-    /// `0x20` SSL: client bits, verify result, then the sub-TLVs in order.
-    Ssl {
-        /// Client bits.
-        client: SslClient,
-        /// Verify result (0: the client certificate verified).
-        verify: u32,
-        /// The sub-TLVs (`SSL_VERSION`, `SSL_CN`, ...).
-        sub_tlvs: &'a [TlvSpec<'a>],
-    },
+    AzureLinkId(u32),
 }
 
 impl<'a> TlvSpec<'a> {
-    /// Any type with its value as given.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::{TlvSpec, TlvType};
-    /// assert_eq!(TlvSpec::raw(TlvType(0xf0), b"xy").encoded_len(), 5);
-    /// ```
-    pub const fn raw(tlv_type: TlvType, value: &'a [u8]) -> Self {
-        Self::Raw { tlv_type, value }
-    }
-    /// `ALPN` (`0x01`).
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::alpn(b"h2").encoded_len(), 5);
-    /// ```
-    pub const fn alpn(protocol: &'a [u8]) -> Self {
-        Self::raw(TlvType::ALPN, protocol)
-    }
-    /// `AUTHORITY` (`0x02`).
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::authority("a.example").encoded_len(), 12);
-    /// ```
-    pub const fn authority(host: &'a str) -> Self {
-        Self::raw(TlvType::AUTHORITY, host.as_bytes())
-    }
-    /// `UNIQUE_ID` (`0x05`), at most 128 bytes (checked when encoding).
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::unique_id(&[7; 32]).encoded_len(), 35);
-    /// ```
-    pub const fn unique_id(id: &'a [u8]) -> Self {
-        Self::raw(TlvType::UNIQUE_ID, id)
-    }
-    /// `NETNS` (`0x30`).
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::netns("blue").encoded_len(), 7);
-    /// ```
-    pub const fn netns(name: &'a str) -> Self {
-        Self::raw(TlvType::NETNS, name.as_bytes())
-    }
-    /// `NOOP` (`0x04`) padding of `len` zero bytes.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::noop(13).encoded_len(), 16);
-    /// ```
-    pub const fn noop(len: u16) -> Self {
-        Self::Noop { len }
-    }
-    /// `0xE0` Google Cloud PSC connection id.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::gcp(1).encoded_len(), 11);
-    /// ```
-    pub const fn gcp(psc_connection_id: u64) -> Self {
-        Self::Gcp { psc_connection_id }
-    }
-    /// `0xEA` AWS VPC endpoint id.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::aws_vpce_id("vpce-1").encoded_len(), 3 + 1 + 6);
-    /// ```
-    pub const fn aws_vpce_id(vpce_id: &'a str) -> Self {
-        Self::AwsVpceId { vpce_id }
-    }
-    /// `0xEE` Azure private endpoint link id.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::azure_link_id(1).encoded_len(), 8);
-    /// ```
-    pub const fn azure_link_id(link_id: u32) -> Self {
-        Self::AzureLinkId { link_id }
-    }
-    /// `SSL` (`0x20`) with its sub-TLVs.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::{SslClient, TlvSpec};
-    /// assert_eq!(TlvSpec::ssl(SslClient::SSL, 0, &[]).encoded_len(), 8);
-    /// ```
-    pub const fn ssl(client: SslClient, verify: u32, sub_tlvs: &'a [TlvSpec<'a>]) -> Self {
-        Self::Ssl {
-            client,
-            verify,
-            sub_tlvs,
-        }
-    }
-    /// `SSL_VERSION` (`0x21`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_version("TLSv1.3").encoded_len(), 10);
-    /// ```
-    pub const fn ssl_version(version: &'a str) -> Self {
-        Self::raw(TlvType::SSL_VERSION, version.as_bytes())
-    }
-    /// `SSL_CN` (`0x22`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_cn("c").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_cn(cn: &'a str) -> Self {
-        Self::raw(TlvType::SSL_CN, cn.as_bytes())
-    }
-    /// `SSL_CIPHER` (`0x23`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_cipher("c").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_cipher(cipher: &'a str) -> Self {
-        Self::raw(TlvType::SSL_CIPHER, cipher.as_bytes())
-    }
-    /// `SSL_SIG_ALG` (`0x24`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_sig_alg("s").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_sig_alg(alg: &'a str) -> Self {
-        Self::raw(TlvType::SSL_SIG_ALG, alg.as_bytes())
-    }
-    /// `SSL_KEY_ALG` (`0x25`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_key_alg("k").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_key_alg(alg: &'a str) -> Self {
-        Self::raw(TlvType::SSL_KEY_ALG, alg.as_bytes())
-    }
-    /// `SSL_GROUP` (`0x26`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_group("g").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_group(group: &'a str) -> Self {
-        Self::raw(TlvType::SSL_GROUP, group.as_bytes())
-    }
-    /// `SSL_SIG_SCHEME` (`0x27`) sub-TLV.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_sig_scheme("s").encoded_len(), 4);
-    /// ```
-    pub const fn ssl_sig_scheme(scheme: &'a str) -> Self {
-        Self::raw(TlvType::SSL_SIG_SCHEME, scheme.as_bytes())
-    }
-    /// `SSL_CLIENT_CERT` (`0x28`) sub-TLV, DER.
-    ///
-    /// ```
-    /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::ssl_client_cert(&[0x30, 0]).encoded_len(), 5);
-    /// ```
-    pub const fn ssl_client_cert(der: &'a [u8]) -> Self {
-        Self::raw(TlvType::SSL_CLIENT_CERT, der)
-    }
-
     /// The type byte this writes.
     ///
     /// ```
     /// # use proxy_wire::v2::{TlvSpec, TlvType};
-    /// assert_eq!(TlvSpec::gcp(1).tlv_type(), TlvType::GCP);
+    /// assert_eq!(TlvSpec::Gcp(1).tlv_type(), TlvType::GCP);
+    /// assert_eq!(TlvSpec::Raw(TlvType(0xf0), b"x").tlv_type(), TlvType(0xf0));
     /// ```
     pub const fn tlv_type(&self) -> TlvType {
         match self {
-            Self::Raw { tlv_type, .. } => *tlv_type,
-            Self::Noop { .. } => TlvType::NOOP,
-            Self::Gcp { .. } => TlvType::GCP,
-            Self::AwsVpceId { .. } => TlvType::AWS,
-            Self::AzureLinkId { .. } => TlvType::AZURE,
-            Self::Ssl { .. } => TlvType::SSL,
+            Self::Raw(tlv_type, _) => *tlv_type,
+            Self::Alpn(_) => TlvType::ALPN,
+            Self::Authority(_) => TlvType::AUTHORITY,
+            Self::Noop(_) => TlvType::NOOP,
+            Self::UniqueId(_) => TlvType::UNIQUE_ID,
+            Self::Ssl(..) => TlvType::SSL,
+            Self::SslVersion(_) => TlvType::SSL_VERSION,
+            Self::SslCn(_) => TlvType::SSL_CN,
+            Self::SslCipher(_) => TlvType::SSL_CIPHER,
+            Self::SslSigAlg(_) => TlvType::SSL_SIG_ALG,
+            Self::SslKeyAlg(_) => TlvType::SSL_KEY_ALG,
+            Self::SslGroup(_) => TlvType::SSL_GROUP,
+            Self::SslSigScheme(_) => TlvType::SSL_SIG_SCHEME,
+            Self::SslClientCert(_) => TlvType::SSL_CLIENT_CERT,
+            Self::Netns(_) => TlvType::NETNS,
+            Self::Gcp(_) => TlvType::GCP,
+            Self::AwsVpceId(_) => TlvType::AWS,
+            Self::AzureLinkId(_) => TlvType::AZURE,
         }
+    }
+
+    /// The type and value of a TLV whose value is written as given (every kind but NOOP,
+    /// SSL and the vendor ones, which have a layout).
+    #[inline(always)]
+    const fn raw(&self) -> Option<(TlvType, &'a [u8])> {
+        let value: &'a [u8] = match *self {
+            Self::Raw(_, v) | Self::Alpn(v) | Self::UniqueId(v) | Self::SslClientCert(v) => v,
+            Self::Authority(s)
+            | Self::SslVersion(s)
+            | Self::SslCn(s)
+            | Self::SslCipher(s)
+            | Self::SslSigAlg(s)
+            | Self::SslKeyAlg(s)
+            | Self::SslGroup(s)
+            | Self::SslSigScheme(s)
+            | Self::Netns(s) => s.as_bytes(),
+            Self::Noop(_) | Self::Ssl(..) | Self::Gcp(_) | Self::AwsVpceId(_) | Self::AzureLinkId(_) => {
+                return None
+            }
+        };
+        Some((self.tlv_type(), value))
     }
 
     /// Length of the value.
     #[inline]
     fn value_len(&self) -> usize {
+        if let Some((_, value)) = self.raw() {
+            return value.len();
+        }
         match self {
-            Self::Raw { value, .. } => value.len(),
-            Self::Noop { len } => usize::from(*len),
-            Self::Gcp { .. } => 8,
-            Self::AwsVpceId { vpce_id } => 1 + vpce_id.len(),
-            Self::AzureLinkId { .. } => 5,
-            Self::Ssl { sub_tlvs, .. } => {
-                let mut n = super::Ssl::FIXED_LEN;
+            Self::Noop(len) => usize::from(*len),
+            Self::Gcp(_) => 8,
+            Self::AwsVpceId(vpce_id) => 1 + vpce_id.len(),
+            Self::AzureLinkId(_) => 5,
+            Self::Ssl(_, _, sub_tlvs) => {
+                let mut n = SSL_FIXED_LEN;
                 for sub in sub_tlvs.iter() {
-                    n += match sub {
-                        Self::Raw { value, .. } => 3 + value.len(),
-                        _ => sub.encoded_len_nested(),
+                    n += match sub.raw() {
+                        Some((_, value)) => 3 + value.len(),
+                        None => sub.encoded_len_nested(),
                     };
                 }
                 n
             }
+            _ => 0,
         }
     }
 
@@ -283,7 +159,7 @@ impl<'a> TlvSpec<'a> {
     ///
     /// ```
     /// # use proxy_wire::v2::TlvSpec;
-    /// assert_eq!(TlvSpec::azure_link_id(9).encoded_len(), 8);
+    /// assert_eq!(TlvSpec::AzureLinkId(9).encoded_len(), 8);
     /// ```
     #[inline]
     pub fn encoded_len(&self) -> usize {
@@ -312,20 +188,22 @@ impl<'a> TlvSpec<'a> {
                 len,
             });
         }
+        if let Some((tlv_type, value)) = self.raw() {
+            check_raw(tlv_type, value)?;
+        }
         match self {
-            Self::Raw { tlv_type, value } => check_raw(*tlv_type, value)?,
-            Self::AwsVpceId { vpce_id } if !vpce_id.is_ascii() => {
+            Self::AwsVpceId(vpce_id) if !vpce_id.is_ascii() => {
                 return Err(EncodeError::InvalidTlv {
                     tlv_type: TlvType::AWS.0,
                     reason: "AWS VPC endpoint id is not US-ASCII",
                 })
             }
-            Self::Ssl { sub_tlvs, .. } => {
+            Self::Ssl(_, _, sub_tlvs) => {
                 for sub in sub_tlvs.iter() {
-                    match sub {
+                    match sub.raw() {
                         // A raw sub-TLV's length fits: the SSL's does.
-                        Self::Raw { tlv_type, value } => check_raw(*tlv_type, value)?,
-                        _ => sub.validate_nested().map(drop)?,
+                        Some((tlv_type, value)) => check_raw(tlv_type, value)?,
+                        None => sub.validate_nested().map(drop)?,
                     }
                 }
             }
@@ -347,43 +225,42 @@ impl<'a> TlvSpec<'a> {
     #[inline(always)]
     fn write(&self, out: &mut [u8], pos: usize) -> usize {
         let body = pos + 3;
-        let end = match self {
-            Self::Raw { value, .. } => put(out, body, value),
-            Self::Noop { len } => {
+        let end = match (self.raw(), self) {
+            (Some((_, value)), _) => put(out, body, value),
+            (None, Self::Noop(len)) => {
                 let len = usize::from(*len);
                 if let Some(dst) = out.get_mut(body..).and_then(|r| r.get_mut(..len)) {
                     dst.fill(0);
                 }
                 body + len
             }
-            Self::Gcp { psc_connection_id } => put(out, body, &psc_connection_id.to_be_bytes()),
-            Self::AwsVpceId { vpce_id } => {
+            (None, Self::Gcp(psc_connection_id)) => {
+                put(out, body, &psc_connection_id.to_be_bytes())
+            }
+            (None, Self::AwsVpceId(vpce_id)) => {
                 let at = put(out, body, &[0x01]);
                 put(out, at, vpce_id.as_bytes())
             }
-            Self::AzureLinkId { link_id } => {
+            (None, Self::AzureLinkId(link_id)) => {
                 let [a, b, c, d] = link_id.to_le_bytes();
                 put(out, body, &[0x01, a, b, c, d])
             }
-            Self::Ssl {
-                client,
-                verify,
-                sub_tlvs,
-            } => {
+            (None, Self::Ssl(client, verify, sub_tlvs)) => {
                 let [a, b, c, d] = verify.to_be_bytes();
                 let mut at = put(out, body, &[client.0, a, b, c, d]);
                 for sub in sub_tlvs.iter() {
-                    at = match sub {
-                        Self::Raw { tlv_type, value } => {
+                    at = match sub.raw() {
+                        Some((tlv_type, value)) => {
                             let [hi, lo] = (value.len() as u16).to_be_bytes();
                             put(out, at, &[tlv_type.0, hi, lo]);
                             put(out, at + 3, value)
                         }
-                        _ => sub.write_nested(out, at),
+                        None => sub.write_nested(out, at),
                     };
                 }
                 at
             }
+            (None, _) => body,
         };
         let [hi, lo] = ((end - body) as u16).to_be_bytes();
         put(out, pos, &[self.tlv_type().0, hi, lo]);
@@ -426,7 +303,7 @@ fn check_raw_rules(tlv_type: TlvType, value: &[u8]) -> Result<(), EncodeError> {
         }
         // What the parser refuses (conformance rules 11-12) is never written.
         TlvType::CRC32C if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
-        TlvType::SSL if super::header::check_ssl(value, 0).is_err() => {
+        TlvType::SSL if super::tlv::check_ssl(value, 0).is_err() => {
             invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
         }
         // What a TLV's own type forbids (its definition in the specification) is never written either.
@@ -531,7 +408,7 @@ fn write_unix_paths_padded(block: &mut [u8; 2 * UNIX_PATH_LEN], src: &[u8], dst:
 
 impl<'a> From<Tlv<'a>> for TlvSpec<'a> {
     fn from(tlv: Tlv<'a>) -> Self {
-        Self::raw(tlv.tlv_type(), tlv.value_bytes())
+        Self::Raw(tlv.tlv_type(), tlv.value_bytes())
     }
 }
 
@@ -643,7 +520,7 @@ impl<'a> Builder<'a> {
     ///
     /// ```
     /// # use proxy_wire::{v2, Encode};
-    /// let tlvs = [v2::TlvSpec::alpn(b"h2")];
+    /// let tlvs = [v2::TlvSpec::Alpn(b"h2")];
     /// assert_eq!(v2::Builder::local().tlvs(&tlvs).encoded_len(), 16 + 5);
     /// ```
     pub const fn tlvs(mut self, tlvs: &'a [TlvSpec<'a>]) -> Self {
@@ -665,7 +542,7 @@ impl<'a> Builder<'a> {
     }
 
     fn body_len(&self) -> usize {
-        self.addresses.family().address_len()
+        Family::of(&self.addresses).address_len()
             + encoded_len_sum(self.tlvs)
             + if self.crc32c { 7 } else { 0 }
     }
@@ -696,7 +573,7 @@ impl<'a> Builder<'a> {
             }
             return Ok(N);
         }
-        let addr_len = self.addresses.family().address_len();
+        let addr_len = Family::of(&self.addresses).address_len();
         let n = V2_HEADER_LEN + addr_len;
         let available = out.len();
         let Some(dst) = out.get_mut(..n) else {
@@ -761,7 +638,7 @@ impl<'a> Builder<'a> {
     /// Byte 13: the family follows from the addresses.
     #[inline(always)]
     fn family_protocol(&self) -> u8 {
-        (self.addresses.family().nibble() << 4) | self.protocol.nibble()
+        (Family::of(&self.addresses).nibble() << 4) | self.protocol.nibble()
     }
 
     /// The 16-byte fixed part, saying `len` bytes follow it.
@@ -789,11 +666,7 @@ impl<'a> Builder<'a> {
         let mut crc_at = None;
         for tlv in self.tlvs {
             let n = tlv.validate()?;
-            if let TlvSpec::Raw {
-                tlv_type: TlvType::CRC32C,
-                ..
-            } = tlv
-            {
+            if let TlvSpec::Raw(TlvType::CRC32C, _) = tlv {
                 crc_at = crc_at.or(Some(tlvs_len + 3));
             }
             tlvs_len += n;
@@ -802,7 +675,7 @@ impl<'a> Builder<'a> {
             crc_at = crc_at.or(Some(tlvs_len + 3));
         }
         let len =
-            self.addresses.family().address_len() + tlvs_len + if self.crc32c { 7 } else { 0 };
+            Family::of(&self.addresses).address_len() + tlvs_len + if self.crc32c { 7 } else { 0 };
         if len > usize::from(u16::MAX) {
             return Err(EncodeError::HeaderTooLong { len });
         }
@@ -847,7 +720,7 @@ impl Builder<'_> {
         })?;
         // The fixed part and the addresses as the plain path writes them (`validate` checked
         // the UNIX paths), with the whole body's length.
-        let fixed = V2_HEADER_LEN + self.addresses.family().address_len();
+        let fixed = V2_HEADER_LEN + Family::of(&self.addresses).address_len();
         if let Some(head) = out.get_mut(..fixed) {
             self.write_fixed(head, len);
         }
@@ -888,31 +761,25 @@ mod tests {
                 reason,
             })
         };
-        match t {
-            TlvSpec::Raw {
-                tlv_type: TlvType::UNIQUE_ID,
-                value,
-            } if value.len() > UNIQUE_ID_MAX_LEN => {
+        match (t.raw(), t) {
+            (Some((TlvType::UNIQUE_ID, value)), _) if value.len() > UNIQUE_ID_MAX_LEN => {
                 Err(EncodeError::UniqueIdTooLong { len: value.len() })
             }
-            TlvSpec::Raw {
-                tlv_type: TlvType::CRC32C,
-                value,
-            } if value.len() != 4 => invalid("CRC32C must be 4 bytes"),
-            TlvSpec::Raw {
-                tlv_type: TlvType::SSL,
-                value,
-            } if super::super::header::check_ssl(value, 0).is_err() => {
+            (Some((TlvType::CRC32C, value)), _) if value.len() != 4 => {
+                invalid("CRC32C must be 4 bytes")
+            }
+            (Some((TlvType::SSL, value)), _)
+                if super::super::tlv::check_ssl(value, 0).is_err() =>
+            {
                 invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
             }
-            TlvSpec::Raw {
-                tlv_type: TlvType::NETNS,
-                value,
-            } if !value.is_ascii() => invalid("NETNS is not US-ASCII"),
-            TlvSpec::AwsVpceId { vpce_id } if !vpce_id.is_ascii() => {
+            (Some((TlvType::NETNS, value)), _) if !value.is_ascii() => {
+                invalid("NETNS is not US-ASCII")
+            }
+            (_, TlvSpec::AwsVpceId(vpce_id)) if !vpce_id.is_ascii() => {
                 invalid("AWS VPC endpoint id is not US-ASCII")
             }
-            TlvSpec::Ssl { sub_tlvs, .. } => sub_tlvs.iter().try_for_each(validate_reference),
+            (_, TlvSpec::Ssl(_, _, sub_tlvs)) => sub_tlvs.iter().try_for_each(validate_reference),
             _ => Ok(()),
         }
     }
@@ -920,25 +787,21 @@ mod tests {
     /// A TLV's bytes, from the specification's layout.
     fn wire_reference(t: &TlvSpec<'_>, out: &mut Vec<u8>) {
         let mut value = Vec::new();
-        match t {
-            TlvSpec::Raw { value: v, .. } => value.extend_from_slice(v),
-            TlvSpec::Noop { len } => value.resize(usize::from(*len), 0),
-            TlvSpec::Gcp { psc_connection_id } => {
+        match (t.raw(), t) {
+            (Some((_, v)), _) => value.extend_from_slice(v),
+            (_, TlvSpec::Noop(len)) => value.resize(usize::from(*len), 0),
+            (_, TlvSpec::Gcp(psc_connection_id)) => {
                 value.extend_from_slice(&psc_connection_id.to_be_bytes())
             }
-            TlvSpec::AwsVpceId { vpce_id } => {
+            (_, TlvSpec::AwsVpceId(vpce_id)) => {
                 value.push(1);
                 value.extend_from_slice(vpce_id.as_bytes());
             }
-            TlvSpec::AzureLinkId { link_id } => {
+            (_, TlvSpec::AzureLinkId(link_id)) => {
                 value.push(1);
                 value.extend_from_slice(&link_id.to_le_bytes());
             }
-            TlvSpec::Ssl {
-                client,
-                verify,
-                sub_tlvs,
-            } => {
+            (_, TlvSpec::Ssl(client, verify, sub_tlvs)) => {
                 value.push(client.0);
                 value.extend_from_slice(&verify.to_be_bytes());
                 for sub in sub_tlvs.iter() {
@@ -953,7 +816,7 @@ mod tests {
 
     /// What `encode` must produce: the reference checks in the former order, then the bytes.
     fn encode_reference(b: &Builder<'_>) -> Result<Vec<u8>, EncodeError> {
-        let byte = (b.addresses.family().nibble() << 4) | b.protocol.nibble();
+        let byte = (Family::of(&b.addresses).nibble() << 4) | b.protocol.nibble();
         if b.command == Command::Proxy
             && ![0x00, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32].contains(&byte)
         {
@@ -1013,7 +876,7 @@ mod tests {
         };
         h.extend_from_slice(&[
             cmd,
-            (b.addresses.family().nibble() << 4) | b.protocol.nibble(),
+            (Family::of(&b.addresses).nibble() << 4) | b.protocol.nibble(),
         ]);
         h.extend_from_slice(&(body.len() as u16).to_be_bytes());
         h.extend_from_slice(&body);
@@ -1042,51 +905,51 @@ mod tests {
         let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D);
         let big = vec![b'a'; 70_000];
         let long_path = [b'p'; 109];
-        let inner = [TlvSpec::ssl_cn("inner"), TlvSpec::noop(2)];
+        let inner = [TlvSpec::SslCn("inner"), TlvSpec::Noop(2)];
         let sub_lists: [&[TlvSpec<'_>]; 6] = [
             &[],
             &[
-                TlvSpec::ssl_version("TLSv1.3"),
-                TlvSpec::ssl_cn("client.example.com"),
+                TlvSpec::SslVersion("TLSv1.3"),
+                TlvSpec::SslCn("client.example.com"),
             ],
-            &[TlvSpec::raw(TlvType::SSL_CN, &big[..65_530])],
+            &[TlvSpec::Raw(TlvType::SSL_CN, &big[..65_530])],
             &[
-                TlvSpec::noop(3),
-                TlvSpec::gcp(9),
-                TlvSpec::raw(TlvType::CRC32C, b"abc"),
+                TlvSpec::Noop(3),
+                TlvSpec::Gcp(9),
+                TlvSpec::Raw(TlvType::CRC32C, b"abc"),
             ],
             &[
-                TlvSpec::ssl(SslClient(1), 2, &inner),
-                TlvSpec::unique_id(&[1; 129]),
+                TlvSpec::Ssl(SslClient(1), 2, &inner),
+                TlvSpec::UniqueId(&[1; 129]),
             ],
-            &[TlvSpec::aws_vpce_id("vpce-\u{e9}"), TlvSpec::netns("blue")],
+            &[TlvSpec::AwsVpceId("vpce-\u{e9}"), TlvSpec::Netns("blue")],
         ];
         let mut pool = vec![
-            TlvSpec::alpn(b"h2"),
-            TlvSpec::authority("example.com"),
-            TlvSpec::unique_id(&[7; 128]),
-            TlvSpec::unique_id(&[7; 129]),
-            TlvSpec::raw(TlvType::CRC32C, &[1, 2, 3, 4]),
-            TlvSpec::raw(TlvType::CRC32C, &[1, 2, 3]),
-            TlvSpec::raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x01x"),
-            TlvSpec::raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x02x"),
-            TlvSpec::raw(TlvType::SSL, b"\x01\0\0"),
-            TlvSpec::netns("blue"),
-            TlvSpec::raw(TlvType::NETNS, "n\u{e9}t".as_bytes()),
-            TlvSpec::raw(TlvType(0x43), &[0xff; 9]),
-            TlvSpec::raw(TlvType(0x60), &[]),
-            TlvSpec::raw(TlvType(0xf0), &big[..65_535]),
-            TlvSpec::raw(TlvType(0xf1), &big[..65_536]),
-            TlvSpec::raw(TlvType(0xf2), &big[..40_000]),
-            TlvSpec::noop(0),
-            TlvSpec::noop(13),
-            TlvSpec::gcp(0x0102_0304_0506_0708),
-            TlvSpec::aws_vpce_id("vpce-08d2bf15fac5001c9"),
-            TlvSpec::aws_vpce_id("vpce-\u{e9}"),
-            TlvSpec::azure_link_id(0xdead_beef),
+            TlvSpec::Alpn(b"h2"),
+            TlvSpec::Authority("example.com"),
+            TlvSpec::UniqueId(&[7; 128]),
+            TlvSpec::UniqueId(&[7; 129]),
+            TlvSpec::Raw(TlvType::CRC32C, &[1, 2, 3, 4]),
+            TlvSpec::Raw(TlvType::CRC32C, &[1, 2, 3]),
+            TlvSpec::Raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x01x"),
+            TlvSpec::Raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x02x"),
+            TlvSpec::Raw(TlvType::SSL, b"\x01\0\0"),
+            TlvSpec::Netns("blue"),
+            TlvSpec::Raw(TlvType::NETNS, "n\u{e9}t".as_bytes()),
+            TlvSpec::Raw(TlvType(0x43), &[0xff; 9]),
+            TlvSpec::Raw(TlvType(0x60), &[]),
+            TlvSpec::Raw(TlvType(0xf0), &big[..65_535]),
+            TlvSpec::Raw(TlvType(0xf1), &big[..65_536]),
+            TlvSpec::Raw(TlvType(0xf2), &big[..40_000]),
+            TlvSpec::Noop(0),
+            TlvSpec::Noop(13),
+            TlvSpec::Gcp(0x0102_0304_0506_0708),
+            TlvSpec::AwsVpceId("vpce-08d2bf15fac5001c9"),
+            TlvSpec::AwsVpceId("vpce-\u{e9}"),
+            TlvSpec::AzureLinkId(0xdead_beef),
         ];
         for subs in sub_lists {
-            pool.push(TlvSpec::ssl(SslClient(7), 0, subs));
+            pool.push(TlvSpec::Ssl(SslClient(7), 0, subs));
         }
         let addresses = [
             Addresses::Unspec,
@@ -1162,7 +1025,7 @@ mod tests {
             h.extend_from_slice(tlvs);
             h
         };
-        let alpn = [TlvSpec::alpn(b"h2")];
+        let alpn = [TlvSpec::Alpn(b"h2")];
         let mut buf = vec![0u8; 16 + 300];
         // Under Miri, which interprets each encode: every 27th length and those next to the ends.
         let lens = (0..=UNIX_PATH_LEN)

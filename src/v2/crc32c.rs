@@ -26,7 +26,7 @@
 //! guarded by `hw::available()`. The functions only read the slice they are given. Miri runs the portable
 //! code, and the x86_64 intrinsics too when built with `-C target-feature=+sse4.2`.
 
-use crate::ParseError;
+use crate::error::ParseError;
 
 const POLY: u32 = 0x82F6_3B78;
 

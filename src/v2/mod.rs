@@ -16,7 +16,7 @@
 //!
 //! let src: SocketAddrV4 = "192.0.2.1:56324".parse().unwrap();
 //! let dst: SocketAddrV4 = "198.51.100.2:443".parse().unwrap();
-//! let tlvs = [v2::TlvSpec::alpn(b"h2"), v2::TlvSpec::authority("example.com")];
+//! let tlvs = [v2::TlvSpec::Alpn(b"h2"), v2::TlvSpec::Authority("example.com")];
 //! let builder = v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
 //!     .tlvs(&tlvs)
 //! .crc32c(true);
@@ -30,171 +30,31 @@
 //! assert_eq!(proxy_wire::Header::V2(header).authority(), Some("example.com"));
 //! ```
 
+
+#![deny(unsafe_code)] // `crc32c` and `tlv::ascii` allow it; the other children forbid it
+
 mod builder;
 pub(crate) mod crc32c;
 mod header;
+mod parse;
 mod tlv;
-
-use core::num::NonZeroUsize;
+mod wire;
 
 pub use builder::{Builder, TlvSpec};
 pub use header::Header;
 pub use tlv::{Ssl, SslClient, Tlv, TlvType, TlvValue, Tlvs};
+pub use wire::{
+    Command, Protocol, SIGNATURE, UNIQUE_ID_MAX_LEN, UNIX_PATH_LEN, V2_HEADER_LEN, V2_MAX_LEN,
+};
 
-use crate::{ParseError, ParserConfig, Status};
+pub(crate) use parse::{parse_with, Limits};
+#[cfg(fuzzing)]
+pub(crate) use parse::{parse_fast, parse_full};
 
-/// The 12-byte v2 signature, `\r\n\r\n\0\r\nQUIT\n`.
-pub const SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
-/// Length of the fixed part: signature, version/command, family/protocol and `len`.
-pub const V2_HEADER_LEN: usize = 16;
-/// The largest v2 header the format allows: `16 + 65535`.
-pub const V2_MAX_LEN: usize = V2_HEADER_LEN + u16::MAX as usize;
-/// Largest UNIQUE_ID value the specification allows.
-pub const UNIQUE_ID_MAX_LEN: usize = 128;
-/// Size of a UNIX address field (source and destination each).
-pub const UNIX_PATH_LEN: usize = 108;
+use crate::error::ParseError;
+use crate::status::Status;
 
-/// The command in the low nibble of byte 12.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
-pub enum Command {
-    /// `0x0`: the connection was made by the proxy itself (health check); use the real
-    /// connection's addresses.
-    Local,
-    /// `0x1`: relayed on behalf of a client; the addresses are the client's.
-    Proxy,
-}
-
-/// The address family in the high nibble of byte 13.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
-pub enum Family {
-    /// `0x0`: unknown; no address block.
-    Unspec,
-    /// `0x1`: IPv4, a 12-byte block.
-    Inet,
-    /// `0x2`: IPv6, a 36-byte block.
-    Inet6,
-    /// `0x3`: UNIX sockets, a 216-byte block.
-    Unix,
-}
-
-impl Family {
-    /// Bytes of the address block for this family.
-    ///
-    /// ```
-    /// assert_eq!(proxy_wire::v2::Family::Inet6.address_len(), 36);
-    /// ```
-    pub const fn address_len(self) -> usize {
-        match self {
-            Self::Unspec => 0,
-            Self::Inet => 12,
-            Self::Inet6 => 36,
-            Self::Unix => 2 * UNIX_PATH_LEN,
-        }
-    }
-
-    const fn nibble(self) -> u8 {
-        match self {
-            Self::Unspec => 0,
-            Self::Inet => 1,
-            Self::Inet6 => 2,
-            Self::Unix => 3,
-        }
-    }
-
-    const fn from_nibble(n: u8) -> Option<Self> {
-        match n {
-            0 => Some(Self::Unspec),
-            1 => Some(Self::Inet),
-            2 => Some(Self::Inet6),
-            3 => Some(Self::Unix),
-            _ => None,
-        }
-    }
-}
-
-/// The transport protocol in the low nibble of byte 13.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
-pub enum Protocol {
-    /// `0x0`: unspecified.
-    Unspec,
-    /// `0x1`: a stream (TCP, or a UNIX stream socket).
-    Stream,
-    /// `0x2`: datagrams (UDP, or a UNIX datagram socket).
-    Dgram,
-}
-
-impl Protocol {
-    const fn nibble(self) -> u8 {
-        match self {
-            Self::Unspec => 0,
-            Self::Stream => 1,
-            Self::Dgram => 2,
-        }
-    }
-
-    const fn from_nibble(n: u8) -> Option<Self> {
-        match n {
-            0 => Some(Self::Unspec),
-            1 => Some(Self::Stream),
-            2 => Some(Self::Dgram),
-            _ => None,
-        }
-    }
-}
-
-/// Marks a family/protocol byte that names no family or protocol in [`ADDRESS_LEN`].
-const INVALID: u8 = 0xFF;
-
-/// The address block's length for each value of byte 13 of a PROXY header, [`INVALID`] for
-/// every value but the seven the specification lists: one load instead of two nibble
-/// decodes, on the path every header takes.
-static ADDRESS_LEN: [u8; 256] = address_len_table(true);
-
-/// The same for a LOCAL header, which may carry any byte 13: where both nibbles name a
-/// family and a protocol, the block the family implies is skipped before the TLVs.
-static LOCAL_ADDRESS_LEN: [u8; 256] = address_len_table(false);
-
-const fn address_len_table(proxy: bool) -> [u8; 256] {
-    let mut t = [INVALID; 256];
-    let mut b = 0;
-    while b < 256 {
-        if let (Some(f), Some(p)) = (
-            Family::from_nibble((b >> 4) as u8),
-            Protocol::from_nibble((b & 0xf) as u8),
-        ) {
-            // A family without a transport (or the reverse) is unspecified: "other values
-            // ... must be rejected as invalid by receivers", never read as an address.
-            let specified = matches!(f, Family::Unspec) == matches!(p, Protocol::Unspec);
-            if specified || !proxy {
-                t[b] = f.address_len() as u8;
-            }
-        }
-        b += 1;
-    }
-    t
-}
-
-/// Where the TLVs of a checked header start, from bytes 12..16. `None` for a LOCAL header whose
-/// family/protocol byte is invalid or whose address block does not fit: its body is opaque.
-#[inline(always)]
-pub(crate) fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
-    let local = ver_cmd & 0xf == 0;
-    let table = if local {
-        &LOCAL_ADDRESS_LEN
-    } else {
-        &ADDRESS_LEN
-    };
-    let addr = table[usize::from(fam_proto)];
-    if addr == INVALID || (local && len < u16::from(addr)) {
-        return None;
-    }
-    Some(V2_HEADER_LEN + usize::from(addr))
-}
-
-/// Parses a v2 header at the start of `buf` with the default [`ParserConfig`].
+/// Parses a v2 header at the start of `buf` with the default [`crate::ParserConfig`].
 ///
 /// Returns [`Status::Complete`] with a view over exactly the header's bytes and its length
 /// (`16 + len`), [`Status::Incomplete`] with the exact count of missing bytes once the 16-byte
@@ -214,187 +74,8 @@ pub(crate) fn tlv_start(ver_cmd: u8, fam_proto: u8, len: u16) -> Option<usize> {
 /// assert_eq!((header.command(), consumed), (v2::Command::Local, 16));
 /// ```
 #[inline]
-pub fn parse(buf: &[u8]) -> Result<Status<Header<&[u8]>>, ParseError> {
-    parse_with(buf, &ParserConfig::DEFAULT)
-}
-
-/// The v2 parser behind [`parse`] and [`ParserConfig::parse_v2`].
-///
-/// The fixed part is read by offset, not with nom: it is 16 bytes at known positions, and this
-/// is the whole cost of the common header without TLVs. The TLV area is walked by hand too
-/// (`header::check_tlvs`); nom only reads a few fixed-size TLV values.
-#[inline]
-pub(crate) fn parse_with<'a>(
-    buf: &'a [u8],
-    config: &ParserConfig,
-) -> Result<Status<Header<&'a [u8]>>, ParseError> {
-    match parse_fast(buf, config) {
-        Some((header, consumed)) => Ok(Status::Complete { header, consumed }),
-        None => parse_full(buf, config),
-    }
-}
-
-/// Fast path: a whole LOCAL or PROXY header without TLVs (health checks, and most proxied
-/// connections), or a whole PROXY header whose TLVs pass the checks ([`parse_with_tlvs`]),
-/// within the limit. Everything else, including every error, takes [`parse_full`], which
-/// gives the same answer for these headers.
-#[inline(always)]
-pub(crate) fn parse_fast<'a>(
-    buf: &'a [u8],
-    config: &ParserConfig,
-) -> Option<(Header<&'a [u8]>, usize)> {
-    let fixed = buf.first_chunk::<V2_HEADER_LEN>()?;
-    let addr = ADDRESS_LEN[usize::from(fixed[13])];
-    let len = usize::from(u16::from_be_bytes([fixed[14], fixed[15]]));
-    let plain = match fixed[12] {
-        0x21 => addr != INVALID && len == usize::from(addr),
-        0x20 => {
-            let addr = LOCAL_ADDRESS_LEN[usize::from(fixed[13])];
-            len == 0 || (addr != INVALID && len == usize::from(addr))
-        }
-        _ => false,
-    };
-    let size = V2_HEADER_LEN + len;
-    if plain && fixed[..12] == SIGNATURE && size <= config.max_v2_len {
-        let header = buf.get(..size)?;
-        return Some((Header::new_unchecked(header), size));
-    }
-    let header = parse_with_tlvs(buf, config)?;
-    Some((Header::new_unchecked(header), header.len()))
-}
-
-/// A whole PROXY header with TLVs that pass [`header::check_tlvs`], within the limit: its
-/// bytes. `None` for anything else, which [`parse_full`] then parses (and finds the error of).
-///
-/// Out of line, and its answer is two registers: PROXY headers with TLVs are finished here
-/// rather than after the calls through `parse_rest` and `parse_full`, their second look at
-/// the fixed part and their results passed through memory; the no-TLV cases pay only for the
-/// call site (measured: instructions on parse/v2_tlvs_crc and parse/v2_tcp4, see
-/// benches/README.md).
-///
-/// It reads the fixed part again rather than taking what [`parse_fast`] decoded: with those
-/// checks (or the address and size as arguments) in the inlined caller, the no-TLV cases
-/// spilled registers (instructions on parse/v2_tcp4 and parse/v2_local). A header whose
-/// TLVs fail is parsed again by [`parse_full`] to find its error: errors walk them twice.
-#[inline(never)]
-fn parse_with_tlvs<'a>(buf: &'a [u8], config: &ParserConfig) -> Option<&'a [u8]> {
-    let fixed = buf.first_chunk::<V2_HEADER_LEN>()?;
-    let addr = ADDRESS_LEN[usize::from(fixed[13])];
-    let len = usize::from(u16::from_be_bytes([fixed[14], fixed[15]]));
-    let size = V2_HEADER_LEN + len;
-    let start = V2_HEADER_LEN + usize::from(addr);
-    if fixed[12] != 0x21
-        || addr == INVALID
-        || start >= size
-        || fixed[..12] != SIGNATURE
-        || size > config.max_v2_len
-    {
-        return None;
-    }
-    let header = buf.get(..size)?;
-    header::check_tlvs(header, start, config.verify_crc32c)
-        .is_ok()
-        .then_some(header)
-}
-
-/// Every v2 header: incomplete input, errors, TLVs and their checks.
-#[inline(never)]
-pub(crate) fn parse_full<'a>(
-    buf: &'a [u8],
-    config: &ParserConfig,
-) -> Result<Status<Header<&'a [u8]>>, ParseError> {
-    let Some(fixed) = buf.first_chunk::<V2_HEADER_LEN>() else {
-        return partial(buf).map(|needed| Status::Incomplete { needed });
-    };
-    if fixed[..12] != SIGNATURE {
-        return Err(signature_mismatch(buf));
-    }
-    let ver_cmd = fixed[12];
-    check_version_command(ver_cmd)?;
-    let fam_proto = fixed[13];
-    let len = u16::from_be_bytes([fixed[14], fixed[15]]);
-    let size = V2_HEADER_LEN + len as usize;
-    if size > config.max_v2_len {
-        return Err(ParseError::V2TooLong {
-            size,
-            limit: config.max_v2_len,
-        });
-    }
-    if ver_cmd & 0xf == 1 {
-        check_proxy_block(fam_proto, len)?;
-    }
-    let Some(header) = buf.get(..size) else {
-        let missing = size - buf.len();
-        return Ok(Status::Incomplete {
-            needed: NonZeroUsize::new(missing).unwrap_or(NonZeroUsize::MIN),
-        });
-    };
-    if let Some(start) = tlv_start(ver_cmd, fam_proto, len) {
-        if start < size {
-            header::check_tlvs(header, start, config.verify_crc32c)?;
-        }
-    }
-    Ok(Status::Complete {
-        header: Header::new_unchecked(header),
-        consumed: size,
-    })
-}
-
-/// Byte 12: version 2, command LOCAL or PROXY.
-pub(crate) fn check_version_command(ver_cmd: u8) -> Result<(), ParseError> {
-    if ver_cmd >> 4 != 2 {
-        return Err(ParseError::UnsupportedVersion {
-            version: ver_cmd >> 4,
-        });
-    }
-    if ver_cmd & 0xf > 1 {
-        return Err(ParseError::InvalidCommand {
-            command: ver_cmd & 0xf,
-        });
-    }
-    Ok(())
-}
-
-/// For PROXY: a valid family and protocol, and a `len` that holds the address block.
-#[inline]
-fn check_proxy_block(fam_proto: u8, len: u16) -> Result<(), ParseError> {
-    let required = ADDRESS_LEN[usize::from(fam_proto)];
-    if required == INVALID {
-        return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
-    }
-    let required = u16::from(required);
-    if len < required {
-        return Err(ParseError::AddressBlockTooShort { len, required });
-    }
-    Ok(())
-}
-
-#[cold]
-fn signature_mismatch(buf: &[u8]) -> ParseError {
-    let (offset, byte) = buf
-        .iter()
-        .zip(SIGNATURE.iter())
-        .enumerate()
-        .find(|(_, (b, s))| b != s)
-        .map_or((0, 0), |(i, (&b, _))| (i, b));
-    ParseError::NotProxyHeader { offset, byte }
-}
-
-/// Fewer than 16 bytes: incomplete while they are a prefix of a valid fixed part.
-#[cold]
-fn partial(buf: &[u8]) -> Result<NonZeroUsize, ParseError> {
-    if buf.iter().zip(SIGNATURE.iter()).any(|(b, s)| b != s) {
-        return Err(signature_mismatch(buf));
-    }
-    if let Some(&ver_cmd) = buf.get(12) {
-        check_version_command(ver_cmd)?;
-        if let Some(&fam_proto) = buf.get(13) {
-            if ver_cmd & 0xf == 1 && ADDRESS_LEN[usize::from(fam_proto)] == INVALID {
-                return Err(ParseError::InvalidFamilyProtocol { byte: fam_proto });
-            }
-        }
-    }
-    Ok(NonZeroUsize::new(V2_HEADER_LEN - buf.len()).unwrap_or(NonZeroUsize::MIN))
+pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, ParseError> {
+    parse_with(buf, &Limits::DEFAULT)
 }
 
 #[cfg(test)]
@@ -545,3 +226,4 @@ mod tests {
         assert!(fast > cases / 10 && errors > cases / 10, "{fast} {errors}");
     }
 }
+

@@ -14,10 +14,10 @@ fn main() {
     let src6: SocketAddr = "[2001:db8::1]:56324".parse().unwrap();
     let dst6: SocketAddr = "[2001:db8::2]:443".parse().unwrap();
     let tlvs = [
-        v2::TlvSpec::alpn(b"h2"),
-        v2::TlvSpec::authority("example.com"),
-        v2::TlvSpec::unique_id(&[7; 32]),
-        v2::TlvSpec::noop(13),
+        v2::TlvSpec::Alpn(b"h2"),
+        v2::TlvSpec::Authority("example.com"),
+        v2::TlvSpec::UniqueId(&[7; 32]),
+        v2::TlvSpec::Noop(13),
     ];
     let mut enc = vec![0u8; 256];
     let mut input: Vec<u8> = match case.as_str() {

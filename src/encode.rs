@@ -1,0 +1,100 @@
+//! [`Encode`]: everything that can be written as a PROXY header.
+#![forbid(unsafe_code)]
+
+use crate::error::EncodeError;
+
+
+/// Something that can be written as a PROXY header: [`v1::Header`], [`v2::Builder`], a parsed
+/// [`v2::Header`] (re-encoded with its CRC32C recomputed) and [`Header`].
+///
+/// The length is known before writing, and nothing is written on error.
+///
+/// ```
+/// use proxy_wire::{v1, Encode};
+///
+/// let header = v1::Header::from_socket_addrs("192.0.2.1:1000".parse().unwrap(), "192.0.2.2:80".parse().unwrap());
+/// let mut buf = [0u8; 64];
+/// let n = header.encode(&mut buf).unwrap();
+/// assert_eq!(n, header.encoded_len());
+/// assert_eq!(&buf[..n], b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n");
+/// ```
+pub trait Encode {
+    /// The exact number of bytes [`Encode::encode`] writes.
+    fn encoded_len(&self) -> usize;
+
+    /// Writes the header at the start of `out` and returns the bytes written.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if `out` is shorter than [`Encode::encoded_len`], or
+    /// the reason the header cannot be encoded. Nothing is written then.
+    fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError>;
+
+    /// Writes the header into a [`bytes::BufMut`] and returns the bytes written. Checks
+    /// `remaining_mut()` first, so it never panics.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if the buffer has less room than the header, or the
+    /// reason the header cannot be encoded. Nothing is written then.
+    ///
+    /// ```
+    /// use proxy_wire::{v2, Encode};
+    ///
+    /// let mut buf = bytes::BytesMut::new();
+    /// let n = v2::Builder::local().encode_to_buf(&mut buf).unwrap();
+    /// assert_eq!(buf.len(), n);
+    /// ```
+    #[cfg(feature = "bytes")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
+    fn encode_to_buf<B: bytes::BufMut + ?Sized>(&self, buf: &mut B) -> Result<usize, EncodeError> {
+        let needed = self.encoded_len();
+        let available = buf.remaining_mut();
+        if available < needed {
+            return Err(EncodeError::BufferTooSmall { needed, available });
+        }
+        with_encoded(self, needed, |bytes| buf.put_slice(bytes))
+    }
+
+    /// Writes the header to `w` with a single `write_all`, as the specification asks (the
+    /// header goes out at once, before any data). Returns the bytes written.
+    ///
+    /// # Errors
+    /// The writer's error, or an [`InvalidInput`](std::io::ErrorKind::InvalidInput) error
+    /// holding the [`EncodeError`].
+    ///
+    /// ```
+    /// use proxy_wire::{v1, Encode};
+    ///
+    /// let mut out = Vec::new();
+    /// v1::Header::Unknown.write_to(&mut out).unwrap();
+    /// assert_eq!(out, b"PROXY UNKNOWN\r\n");
+    /// ```
+    #[cfg(feature = "std")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    fn write_to<W: std::io::Write + ?Sized>(&self, w: &mut W) -> std::io::Result<usize> {
+        let needed = self.encoded_len();
+        let mut result = Ok(());
+        let n = with_encoded(self, needed, |bytes| result = w.write_all(bytes))?;
+        result.map(|()| n)
+    }
+}
+
+/// Encodes into a stack buffer (or, for a header over 128 bytes, a heap one) and hands the
+/// bytes to `f`.
+#[cfg(any(feature = "bytes", feature = "std"))] // its only callers
+fn with_encoded<E: Encode + ?Sized>(
+    header: &E,
+    len: usize,
+    f: impl FnOnce(&[u8]),
+) -> Result<usize, EncodeError> {
+    let mut stack = [0u8; 128];
+    let mut heap;
+    let buf: &mut [u8] = if len <= stack.len() {
+        &mut stack
+    } else {
+        heap = alloc::vec![0u8; len];
+        &mut heap
+    };
+    let n = header.encode(buf)?;
+    f(&buf[..n]);
+    Ok(n)
+}
