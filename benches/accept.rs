@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion};
 use proxy_wire::io::peel_tcp;
-use proxy_wire::{v1, v2, Encode};
+use proxy_wire::{v1, v2, Encode, ParserConfig};
 
 const DATA: &[u8; 64] =
     b"GET / HTTP/1.1\r\nHost: example.test\r\nUser-Agent: bench/1.0\r\n\r\n\0\0\0";
@@ -59,7 +59,7 @@ fn one_connection(
     let client = connect(addr, first_write);
     let (mut server, _) = listener.accept().unwrap();
     if let Some(timeout) = peel {
-        let header = peel_tcp(&server, timeout).unwrap();
+        let header = peel_tcp(&server, &ParserConfig::new(), timeout).unwrap();
         std::hint::black_box(header.header().source());
     }
     let mut data = [0u8; 64];

@@ -122,12 +122,10 @@ fn main() -> ExitCode {
 /// An acceptor that requires a header from `trusted` only and rejects everyone else.
 fn only_from(trusted: Ipv4Addr) -> io::Result<AcceptorConfig> {
     let prefix = Cidr::new(IpAddr::V4(trusted), 32).map_err(io::Error::other)?;
-    let mut config = AcceptorConfig::new();
-    config
+    Ok(AcceptorConfig::new()
         .header_timeout(Duration::from_secs(2))
         .trust(prefix)
-        .untrusted_policy(HeaderPolicy::Reject);
-    Ok(config)
+        .untrusted_policy(HeaderPolicy::Reject))
 }
 
 /// A socket bound to `from` (port chosen by the kernel), as a proxy with several addresses
@@ -422,7 +420,8 @@ fn answer(index: usize, conn: Accepted<TcpStream>) -> io::Result<()> {
     let unique_id = header
         .and_then(|h| h.unique_id())
         .map(|id| String::from_utf8_lossy(id).into_owned());
-    let mut stream = BufReader::new(conn.into_stream());
+    let (stream, _) = conn.into_parts();
+    let mut stream = BufReader::new(stream);
     let mut request = String::new();
     (&mut stream).take(256).read_line(&mut request)?;
     println!(

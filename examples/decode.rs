@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::process::ExitCode;
 
-use proxy_wire::v2::{Command, Family, Protocol, Tlv, TlvValue};
+use proxy_wire::v2::{Command, Protocol, Tlv, TlvValue};
 use proxy_wire::{parse, Addresses, Header, Status};
 
 fn main() -> ExitCode {
@@ -105,11 +105,13 @@ fn describe(header: &Header<'_>, consumed: usize, input: &[u8]) -> String {
                 Command::Local => "LOCAL (the proxy's own connection; use its addresses)",
                 Command::Proxy => "PROXY",
             };
-            let family = match h.family() {
-                Family::Unspec => "UNSPEC",
-                Family::Inet => "INET (IPv4)",
-                Family::Inet6 => "INET6 (IPv6)",
-                Family::Unix => "UNIX",
+            // byte 13: address family in the high nibble, transport in the low one
+            let byte13 = h.as_bytes()[13];
+            let family = match byte13 >> 4 {
+                0 => "UNSPEC",
+                1 => "INET (IPv4)",
+                2 => "INET6 (IPv6)",
+                _ => "UNIX",
             };
             let protocol = match h.protocol() {
                 Protocol::Unspec => "UNSPEC",
@@ -117,11 +119,7 @@ fn describe(header: &Header<'_>, consumed: usize, input: &[u8]) -> String {
                 Protocol::Dgram => "DGRAM",
             };
             let _ = writeln!(out, "  command:     {command}");
-            let _ = writeln!(
-                out,
-                "  family:      {family} (byte 13 = {:#04x})",
-                h.family_protocol_byte()
-            );
+            let _ = writeln!(out, "  family:      {family} (byte 13 = {byte13:#04x})");
             let _ = writeln!(out, "  protocol:    {protocol}");
         }
     }
@@ -172,14 +170,12 @@ fn describe(header: &Header<'_>, consumed: usize, input: &[u8]) -> String {
 
 fn describe_tlv(out: &mut String, t: &Tlv<'_>, indent: &str) {
     let ty = t.tlv_type();
-    let name = ty.name().unwrap_or(if ty.is_custom() {
-        "custom"
-    } else if ty.is_experimental() {
-        "experimental"
-    } else if ty.is_future() {
-        "future"
-    } else {
-        "unknown"
+    // the specification's ranges for types it does not name
+    let name = ty.name().unwrap_or(match ty.0 {
+        0xE0..=0xEF => "custom",
+        0xF0..=0xF7 => "experimental",
+        0xF8..=0xFF => "future",
+        _ => "unknown",
     });
     let len = t.value_bytes().len();
     let _ = write!(out, "{indent}{:#04x} {name} ({len} bytes): ", ty.0);

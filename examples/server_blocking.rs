@@ -21,8 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8000".into());
-    let mut config = AcceptorConfig::new();
-    config
+    let config = AcceptorConfig::new()
         .header_timeout(Duration::from_secs(5))
         .trust("127.0.0.0/8".parse()?)
         .trust("::1".parse()?)
@@ -30,8 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let acceptor = Acceptor::bind(addr.as_str(), config)?;
     eprintln!("listening on {}", acceptor.local_addr());
 
-    for conn in acceptor.incoming() {
-        let mut conn = match conn {
+    loop {
+        let mut conn = match acceptor.accept() {
             Ok(conn) => conn,
             Err(e) => {
                 // One bad connection; it is closed already and the listener keeps serving.
@@ -66,5 +65,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         });
     }
-    Ok(())
 }

@@ -19,8 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8000".into());
-    let mut config = AcceptorConfig::new();
-    config
+    let config = AcceptorConfig::new()
         .header_timeout(Duration::from_secs(3))
         .trust("127.0.0.0/8".parse()?)
         .trust("::1".parse()?)

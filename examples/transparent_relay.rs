@@ -82,18 +82,20 @@ mod linux {
     async fn run(args: Vec<String>) -> Result<(), Box<dyn Error>> {
         let listen: SocketAddr = opt(&args, "--listen").ok_or(USAGE)?.parse()?;
         let backend: SocketAddr = opt(&args, "--backend").ok_or(USAGE)?.parse()?;
-        let mut connector = Connector::new();
-        connector.source_port(match opt(&args, "--port").unwrap_or("ephemeral") {
+        let port = match opt(&args, "--port").unwrap_or("ephemeral") {
             "client" => SourcePort::Client,
             "ephemeral" => SourcePort::Ephemeral,
             other => return Err(format!("unknown --port {other:?}").into()),
-        });
-        if let Some(ms) = opt(&args, "--timeout-ms") {
-            connector.timeout(Duration::from_millis(ms.parse()?));
-        }
+        };
+        // Kept beside the connector: the plain (non-transparent) connects use it too.
+        let timeout = match opt(&args, "--timeout-ms") {
+            Some(ms) => Duration::from_millis(ms.parse()?),
+            None => Connector::DEFAULT_TIMEOUT,
+        };
+        let connector = Connector::new().source_port(port).timeout(timeout);
         let mut config = AcceptorConfig::new();
         for prefix in opts(&args, "--trust") {
-            config.trust(prefix.parse::<Cidr>()?);
+            config = config.trust(prefix.parse::<Cidr>()?);
         }
 
         let mut acceptor = Acceptor::bind(listen, config).await?;
@@ -104,7 +106,7 @@ mod linux {
                     let connector = connector.clone();
                     tokio::spawn(async move {
                         let peer = conn.peer_addr();
-                        if let Err(e) = relay(conn, backend, &connector).await {
+                        if let Err(e) = relay(conn, backend, &connector, timeout).await {
                             // The whole chain: the transparent errors say what to fix.
                             let mut text = e.to_string();
                             let mut source = e.source();
@@ -127,18 +129,19 @@ mod linux {
         conn: Accepted<TcpStream>,
         backend: SocketAddr,
         connector: &Connector,
+        timeout: Duration,
     ) -> Result<(), Box<dyn Error + Send + Sync>> {
         let client = conn.header().and_then(|h| h.source());
         let mut upstream = match client {
             Some(client) => connector.connect_tokio(client, backend).await?,
             None => {
                 let plain = TcpStream::connect(backend);
-                tokio::time::timeout(connector.get_timeout(), plain).await??
+                tokio::time::timeout(timeout, plain).await??
             }
         };
         let from = upstream.local_addr()?;
         println!("relay {} -> {backend} from {from}", conn.peer_addr());
-        let mut downstream = conn.into_stream();
+        let (mut downstream, _header) = conn.into_parts();
         let (up, down) = tokio::io::copy_bidirectional(&mut downstream, &mut upstream).await?;
         let _ = downstream.shutdown().await;
         println!("closed {from}: {up} bytes up, {down} bytes down");

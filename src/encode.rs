@@ -3,9 +3,9 @@
 
 use crate::error::EncodeError;
 
-
-/// Something that can be written as a PROXY header: [`v1::Header`], [`v2::Builder`], a parsed
-/// [`v2::Header`] (re-encoded with its CRC32C recomputed) and [`Header`].
+/// Something that can be written as a PROXY header: [`v1::Header`](crate::v1::Header),
+/// [`v2::Builder`](crate::v2::Builder), a parsed [`v2::Header`](crate::v2::Header)
+/// (re-encoded with its CRC32C recomputed) and [`Header`](crate::Header).
 ///
 /// The length is known before writing, and nothing is written on error.
 ///
@@ -20,6 +20,20 @@ use crate::error::EncodeError;
 /// ```
 pub trait Encode {
     /// The exact number of bytes [`Encode::encode`] writes.
+    ///
+    /// ```
+    /// use proxy_wire::{v1, v2, Encode};
+    ///
+    /// // A v1 line is text, so its length depends on the addresses; size the buffer exactly.
+    /// let header = v1::Header::from_socket_addrs("192.0.2.1:1000".parse()?, "192.0.2.2:80".parse()?);
+    /// assert_eq!(header.encoded_len(), "PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n".len());
+    /// let mut buf = vec![0u8; header.encoded_len()];
+    /// assert_eq!(header.encode(&mut buf)?, buf.len());
+    ///
+    /// // A v2 header without addresses or TLVs is the 16-byte fixed part.
+    /// assert_eq!(v2::Builder::local().encoded_len(), v2::V2_HEADER_LEN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn encoded_len(&self) -> usize;
 
     /// Writes the header at the start of `out` and returns the bytes written.
@@ -27,6 +41,27 @@ pub trait Encode {
     /// # Errors
     /// [`EncodeError::BufferTooSmall`] if `out` is shorter than [`Encode::encoded_len`], or
     /// the reason the header cannot be encoded. Nothing is written then.
+    ///
+    /// ```
+    /// use proxy_wire::{v2, Encode, EncodeError};
+    ///
+    /// let header = v2::Builder::local();
+    /// // Too small: an error, and the buffer is left as it was.
+    /// let mut small = [0u8; 4];
+    /// assert_eq!(
+    ///     header.encode(&mut small),
+    ///     Err(EncodeError::BufferTooSmall { needed: 16, available: 4 })
+    /// );
+    /// assert_eq!(small, [0; 4]);
+    ///
+    /// // Room to spare: the header goes at the start, the rest is untouched.
+    /// let mut buf = [0u8; 32];
+    /// let n = header.encode(&mut buf)?;
+    /// assert_eq!(n, 16);
+    /// assert!(buf.starts_with(&v2::SIGNATURE));
+    /// assert_eq!(v2::parse(&buf[..n])?.complete().map(|(h, _)| h.command()), Some(v2::Command::Local));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError>;
 
     /// Writes the header into a [`bytes::BufMut`] and returns the bytes written. Checks

@@ -9,6 +9,15 @@
 use core::fmt;
 
 /// Which end of the connection a field describes.
+///
+/// ```
+/// use proxy_wire::{parse, Endpoint, ParseError};
+///
+/// // 256 is no IPv4 octet: the error names the destination address as the culprit.
+/// let err = parse(b"PROXY TCP4 192.0.2.1 192.0.2.256 1000 80\r\n").unwrap_err();
+/// assert!(matches!(err, ParseError::BadAddress { field: Endpoint::Destination, .. }));
+/// assert_eq!(Endpoint::Destination.to_string(), "destination");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::exhaustive_enums)] // a connection has exactly two ends
 pub enum Endpoint {
@@ -254,9 +263,7 @@ impl ParseError {
     pub const fn category(&self) -> &'static str {
         match self {
             Self::NotProxyHeader { .. } => "not-proxy",
-            Self::VersionDisabled { .. } | Self::UnsupportedVersion { .. } => {
-                "unsupported"
-            }
+            Self::VersionDisabled { .. } | Self::UnsupportedVersion { .. } => "unsupported",
             Self::InvalidV1 { .. }
             | Self::Truncated { version: 1, .. }
             | Self::WrongTransport { version: 1, .. } => "invalid-v1",

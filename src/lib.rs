@@ -4,24 +4,28 @@
 //!
 //! * [`parse`] tells v1 from v2 by the first byte and returns a [`Status`]: the [`Header`] and
 //!   the bytes it used, or how many more bytes are needed. [`v1::parse`] and [`v2::parse`] accept
-//!   one version only; [`ParserConfig`] limits v2 sizes and versions; [`parse_datagram`] is for
-//!   UDP, where a header is never split.
-//! * [`v1::Header`] is a plain value; [`v2::Header`] is a zero-copy view whose
-//!   [`tlvs`](v2::Header::tlvs) iterate in wire order and decode lazily with
-//!   [`Tlv::value`](v2::Tlv::value).
+//!   one version only; [`ParserConfig`] limits v2 sizes and turns versions off;
+//!   [`parse_datagram`] is for UDP, where a header is never split.
+//! * [`Header`] answers what a server asks: [`source`](Header::source),
+//!   [`authority`](Header::authority), [`ssl`](Header::ssl) and the other TLVs, for either
+//!   version. Inside it, [`v1::Header`] is a plain value and [`v2::Header`] a zero-copy view
+//!   whose [`tlvs`](v2::Header::tlvs) iterate in wire order and decode lazily with
+//!   [`Tlv::value`](v2::Tlv::value). [`OwnedHeader`] (feature `alloc`) keeps one past its buffer.
 //! * Everything that can be written implements [`Encode`]: [`v1::Header`], [`v2::Builder`],
-//!   a parsed [`v2::Header`] and the top-level [`Header`]. `encoded_len` is known up front,
-//!   `encode` writes into `&mut [u8]` and writes nothing on error.
-//! * Errors are [`ParseError`] (each maps to one [`ErrorCategory`]) and [`EncodeError`].
+//!   a parsed [`v2::Header`] and [`Header`]. `encoded_len` is known up front, `encode` writes
+//!   into `&mut [u8]` and writes nothing on error.
+//! * Errors are [`ParseError`] (its [`category`](ParseError::category) names the rule of the
+//!   [conformance policy](conformance) it breaks) and [`EncodeError`].
 //!
 //! The core above is `#![no_std]` and needs no allocator; it never panics on input. On top of
 //! it, behind features:
 //!
 //! * `io` (feature `std`): take a header off a stream without losing the bytes after it
-//!   (`io::peel_tcp` reads exactly the header; `io::read_header` and `io::Peeled` work on any
-//!   `Read`), send one (`io::connect_with_header`), and accept connections under a trust policy
-//!   with a header timeout (`io::Acceptor`, `io::AcceptorConfig`, `io::HeaderPolicy`).
-//! * `io::tokio` (feature `tokio`): the same for `AsyncRead`/`AsyncWrite` and tokio sockets.
+//!   (`io::peel_tcp` reads exactly the header off a `TcpStream`; `io::read_header` works on any
+//!   `Read` and hands back a `Peeled` reader that replays what it read past the header), send
+//!   one (`io::connect_with_header`), and accept connections under a trust policy with a header
+//!   timeout (`io::Acceptor`, `io::AcceptorConfig`, `io::HeaderPolicy`).
+//! * `io::tokio` (feature `tokio`): the same for tokio's `AsyncRead` and `TcpStream`.
 //! * `transparent` (feature `transparent`, Linux/Android): connect to a backend from the
 //!   client's own address, as HAProxy's `usesrc clientip` does.
 //!
@@ -30,8 +34,8 @@
 //! | you have | call |
 //! |---|---|
 //! | bytes in a buffer | [`parse`], then `&buf[consumed..]` is the application's |
-//! | a `TcpStream` to hand to a TLS or HTTP library | `io::peel_tcp` |
-//! | any other `Read` | `io::Peeled::peel` (replays what it read past the header) |
+//! | a `TcpStream` to hand to a TLS or HTTP library | `io::peel_tcp` (or `io::tokio::peel_tcp`) |
+//! | any other reader | `io::read_header` (or `io::tokio::read_header`) |
 //! | a listener behind a load balancer | `io::Acceptor` with `AcceptorConfig::trust` |
 //! | a connection to open towards a PROXY-speaking server | `io::connect_with_header` |
 //! | a header to write into a buffer | [`Encode::encode`] on [`v1::Header`] or [`v2::Builder`] |

@@ -138,17 +138,18 @@ pub enum SourcePort {
 
 /// Opens backend connections bound to a client's address.
 ///
-/// Setters take and return `&mut Self`, so they chain on a temporary. The defaults are
-/// [`SourcePort::Ephemeral`] and [`Connector::DEFAULT_TIMEOUT`].
+/// A small value built by chaining setters that take and return `Self`. The defaults are
+/// [`SourcePort::Ephemeral`] and [`Connector::DEFAULT_TIMEOUT`]; one connector serves any
+/// number of [`connect`](Self::connect) calls.
 ///
 /// ```
 /// use proxy_wire::transparent::{Connector, SourcePort};
 /// use std::time::Duration;
 ///
-/// let mut connector = Connector::new();
-/// connector.source_port(SourcePort::Client).timeout(Duration::from_millis(1500));
-/// assert_eq!(connector.get_source_port(), SourcePort::Client);
-/// assert_eq!(connector.get_timeout(), Duration::from_millis(1500));
+/// let connector = Connector::new()
+///     .source_port(SourcePort::Client)
+///     .timeout(Duration::from_millis(1500));
+/// assert_ne!(connector, Connector::default());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Connector {
@@ -168,7 +169,7 @@ impl Connector {
     /// ```
     /// use proxy_wire::transparent::Connector;
     ///
-    /// assert_eq!(Connector::new().get_timeout(), Connector::DEFAULT_TIMEOUT);
+    /// assert_eq!(Connector::new().timeout(Connector::DEFAULT_TIMEOUT), Connector::new());
     /// ```
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -177,8 +178,11 @@ impl Connector {
     /// ```
     /// use proxy_wire::transparent::{Connector, SourcePort};
     ///
-    /// assert_eq!(Connector::new().get_source_port(), SourcePort::Ephemeral);
+    /// let connector = Connector::new();
+    /// assert_eq!(connector, Connector::new().source_port(SourcePort::Ephemeral));
+    /// assert_eq!(connector, Connector::default());
     /// ```
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             source_port: SourcePort::Ephemeral,
@@ -186,21 +190,23 @@ impl Connector {
         }
     }
 
-    /// Chooses the source port mode.
+    /// Chooses the source port mode (default [`SourcePort::Ephemeral`]).
     ///
     /// ```
     /// use proxy_wire::transparent::{Connector, SourcePort};
     ///
-    /// let mut connector = Connector::new();
-    /// connector.source_port(SourcePort::Client);
-    /// assert_eq!(connector.get_source_port(), SourcePort::Client);
+    /// let keep_port = Connector::new().source_port(SourcePort::Client);
+    /// assert_ne!(keep_port, Connector::new());
+    /// assert_eq!(keep_port.source_port(SourcePort::Ephemeral), Connector::new());
     /// ```
-    pub fn source_port(&mut self, mode: SourcePort) -> &mut Self {
+    #[must_use]
+    pub const fn source_port(mut self, mode: SourcePort) -> Self {
         self.source_port = mode;
         self
     }
 
-    /// Sets how long a connect may take before it fails with [`Error::TimedOut`].
+    /// Sets how long a connect may take before it fails with [`Error::TimedOut`] (default
+    /// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT)).
     ///
     /// A zero timeout fails every connect that does not complete at once.
     ///
@@ -208,36 +214,14 @@ impl Connector {
     /// use proxy_wire::transparent::Connector;
     /// use std::time::Duration;
     ///
-    /// let mut connector = Connector::new();
-    /// connector.timeout(Duration::from_secs(1));
-    /// assert_eq!(connector.get_timeout(), Duration::from_secs(1));
+    /// let quick = Connector::new().timeout(Duration::from_secs(1));
+    /// assert_ne!(quick, Connector::new());
+    /// assert_eq!(quick.timeout(Duration::from_secs(5)), Connector::new());
     /// ```
-    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+    #[must_use]
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
-    }
-
-    /// The source port mode in use.
-    ///
-    /// ```
-    /// use proxy_wire::transparent::{Connector, SourcePort};
-    ///
-    /// assert_eq!(Connector::default().get_source_port(), SourcePort::Ephemeral);
-    /// ```
-    pub const fn get_source_port(&self) -> SourcePort {
-        self.source_port
-    }
-
-    /// The connect timeout in use.
-    ///
-    /// ```
-    /// use proxy_wire::transparent::Connector;
-    /// use std::time::Duration;
-    ///
-    /// assert_eq!(Connector::default().get_timeout(), Duration::from_secs(5));
-    /// ```
-    pub const fn get_timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// Connects to `backend` from `client`'s IP address (and port, with
@@ -637,6 +621,21 @@ mod tests {
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn setters_chain_by_value() {
+        let connector = Connector::new();
+        assert_eq!(connector.source_port, SourcePort::Ephemeral);
+        assert_eq!(connector.timeout, Connector::DEFAULT_TIMEOUT);
+        let connector = connector
+            .source_port(SourcePort::Client)
+            .timeout(Duration::from_millis(250));
+        assert_eq!(connector.source_port, SourcePort::Client);
+        assert_eq!(connector.timeout, Duration::from_millis(250));
+        // Usable in constants: a configuration can be fixed at compile time.
+        const FIXED: Connector = Connector::new().timeout(Duration::from_secs(1));
+        assert_eq!(FIXED.timeout, Duration::from_secs(1));
     }
 
     #[test]

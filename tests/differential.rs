@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use proxy_wire::io::read_header_with;
+use proxy_wire::io::read_header;
 use proxy_wire::v2::{Builder, Protocol, SslClient, TlvSpec, TlvType};
 use proxy_wire::{Addresses, Encode, ParserConfig};
 
@@ -555,10 +555,11 @@ enum Verdict {
 /// Our verdict on the bytes a peer received, as a stream server would read them; headers
 /// without addresses stand for the real connection's (`client`, `server`).
 fn ours(bytes: &[u8], client: SocketAddr, server: SocketAddr) -> Verdict {
-    match read_header_with(&mut &bytes[..], &ParserConfig::new()) {
+    match read_header(bytes, &ParserConfig::new()) {
         Err(e) => Verdict::Reject(e.to_string()),
         Ok((h, _)) => {
-            let end = End::Within(h.len(), h.len());
+            let len = h.as_bytes().len();
+            let end = End::Within(len, len);
             match h.header().addresses() {
                 Addresses::Unspec => Verdict::Accept {
                     src: Some(client),

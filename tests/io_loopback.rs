@@ -8,13 +8,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use proxy_wire::io::{
-    connect_with_header, peel_tcp, read_header, read_header_with, Acceptor, AcceptorConfig,
-    HeaderPolicy, Peeled,
+    connect_with_header, peel_tcp, read_header, Acceptor, AcceptorConfig, HeaderPolicy,
 };
-use proxy_wire::{v1, v2, Encode, ParseError, ParserConfig};
+use proxy_wire::{v1, v2, Encode, Header, OwnedHeader, ParseError, ParserConfig};
 use sha2::{Digest, Sha256};
 
 const T: Duration = Duration::from_secs(10);
+
+/// The exact peel with the default parser options.
+fn peel(stream: &TcpStream, timeout: Option<Duration>) -> std::io::Result<OwnedHeader> {
+    peel_tcp(stream, &ParserConfig::new(), timeout)
+}
 
 fn v1_bytes() -> Vec<u8> {
     b"PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n".to_vec()
@@ -112,7 +116,7 @@ fn exact_peel_with_one_byte_writes_v1_and_v2() {
             Duration::from_millis(2),
             data.clone(),
         );
-        let got = peel_tcp(&server, Some(T)).unwrap();
+        let got = peel(&server, Some(T)).unwrap();
         assert_eq!(got.as_bytes(), &header[..]);
         assert_eq!(sha(&read_rest(&mut server)), sha(&data));
         writer.join().unwrap();
@@ -134,7 +138,7 @@ fn exact_peel_waits_without_spinning_on_a_slow_header() {
     );
     let cpu_before = thread_cpu();
     let wall = Instant::now();
-    let got = peel_tcp(&server, Some(T)).unwrap();
+    let got = peel(&server, Some(T)).unwrap();
     let cpu = thread_cpu() - cpu_before;
     assert!(wall.elapsed() >= Duration::from_millis(500));
     assert!(
@@ -154,8 +158,8 @@ fn exact_peel_header_and_data_in_one_write_leaves_data_unread() {
         let mut first = header.clone();
         first.extend_from_slice(&data[..1000]);
         client.write_all(&first).unwrap();
-        let got = peel_tcp(&server, Some(T)).unwrap();
-        assert_eq!(got.len(), header.len());
+        let got = peel(&server, Some(T)).unwrap();
+        assert_eq!(got.as_bytes().len(), header.len());
         // The data is still on the socket: any reader sees it from its first byte.
         let mut peek = [0u8; 16];
         let n = server.peek(&mut peek).unwrap();
@@ -172,7 +176,7 @@ fn exact_peel_complete_v2_does_not_wait_for_data() {
     let (mut client, server) = pair();
     let header = v2_bytes();
     client.write_all(&header).unwrap();
-    let got = peel_tcp(&server, Some(Duration::from_secs(2))).unwrap();
+    let got = peel(&server, Some(Duration::from_secs(2))).unwrap();
     assert_eq!(got.as_bytes(), &header[..]);
     assert_eq!(got.header().authority(), Some("example.test"));
 }
@@ -183,7 +187,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     client
         .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let err = peel_tcp(&server, Some(T)).unwrap_err();
+    let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     let parse = err.get_ref().unwrap().downcast_ref::<ParseError>().unwrap();
     assert!(matches!(
@@ -197,7 +201,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     let (mut client, server) = pair();
     client.write_all(&[b'P'; 200]).unwrap();
     assert_eq!(
-        peel_tcp(&server, Some(T)).unwrap_err().kind(),
+        peel(&server, Some(T)).unwrap_err().kind(),
         ErrorKind::InvalidData
     );
 
@@ -206,7 +210,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     let mut long = b"PROXY UNKNOWN ".to_vec();
     long.resize(150, b'a');
     client.write_all(&long).unwrap();
-    let err = peel_tcp(&server, Some(T)).unwrap_err();
+    let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(
         err.get_ref().unwrap().downcast_ref::<ParseError>(),
         Some(&ParseError::V1TooLong)
@@ -216,7 +220,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     client.write_all(&v2_bytes()[..40]).unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     assert_eq!(
-        peel_tcp(&server, Some(T)).unwrap_err().kind(),
+        peel(&server, Some(T)).unwrap_err().kind(),
         ErrorKind::UnexpectedEof
     );
 
@@ -226,7 +230,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     let last = bad.len() - 1;
     bad[last] ^= 1;
     client.write_all(&bad).unwrap();
-    let err = peel_tcp(&server, Some(T)).unwrap_err();
+    let err = peel(&server, Some(T)).unwrap_err();
     assert!(matches!(
         err.get_ref().unwrap().downcast_ref::<ParseError>(),
         Some(ParseError::ChecksumMismatch { .. })
@@ -237,7 +241,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
 fn exact_peel_times_out_on_silent_and_slow_clients() {
     let (_client, server) = pair();
     let start = Instant::now();
-    let err = peel_tcp(&server, Some(Duration::from_millis(200))).unwrap_err();
+    let err = peel(&server, Some(Duration::from_millis(200))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut);
     assert!(start.elapsed() >= Duration::from_millis(200));
 
@@ -246,7 +250,7 @@ fn exact_peel_times_out_on_silent_and_slow_clients() {
     let (client, server) = pair();
     let writer = trickle(client, v1_bytes(), Duration::from_millis(100), Vec::new());
     let start = Instant::now();
-    let err = peel_tcp(&server, Some(Duration::from_millis(500))).unwrap_err();
+    let err = peel(&server, Some(Duration::from_millis(500))).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut);
     assert!(
         start.elapsed() < Duration::from_secs(3),
@@ -261,7 +265,7 @@ fn exact_peel_times_out_on_silent_and_slow_clients() {
     server
         .set_read_timeout(Some(Duration::from_secs(42)))
         .unwrap();
-    let _ = peel_tcp(&server, Some(Duration::from_millis(20)));
+    let _ = peel(&server, Some(Duration::from_millis(20)));
     assert_eq!(
         server.read_timeout().unwrap(),
         Some(Duration::from_secs(42))
@@ -301,7 +305,8 @@ fn generic_reads_are_bounded_by_what_the_header_needs() {
             given: 0,
             requests: Vec::new(),
         };
-        let (h, leftover) = read_header(&mut r).unwrap();
+        let (h, peeled) = read_header(&mut r, &ParserConfig::new()).unwrap();
+        let (_, leftover) = peeled.into_inner();
         assert_eq!(h.as_bytes(), &v1_bytes()[..]);
         for &(given, asked) in &r.requests {
             assert!(given + asked <= 107, "{:?}", r.requests);
@@ -319,7 +324,8 @@ fn generic_reads_are_bounded_by_what_the_header_needs() {
             given: 0,
             requests: Vec::new(),
         };
-        let (h, leftover) = read_header(&mut r).unwrap();
+        let (h, peeled) = read_header(&mut r, &ParserConfig::new()).unwrap();
+        let (_, leftover) = peeled.into_inner();
         assert_eq!(h.as_bytes(), &header[..]);
         assert!(leftover.is_empty());
         assert_eq!(r.data, &data[..]);
@@ -335,16 +341,15 @@ fn generic_reads_are_bounded_by_what_the_header_needs() {
 
 #[test]
 fn generic_read_respects_config_and_reports_eof() {
-    let mut config = ParserConfig::new();
-    config.max_v2_header_len(100);
-    let err = read_header_with(&mut &v2_bytes()[..], &config).unwrap_err();
+    let config = ParserConfig::new().max_v2_header_len(100);
+    let err = read_header(&v2_bytes()[..], &config).unwrap_err();
     assert!(matches!(
         err.get_ref().unwrap().downcast_ref::<ParseError>(),
         Some(ParseError::V2TooLong { limit: 100, .. })
     ));
-    let err = read_header(&mut &b"PROXY TCP4 1.2"[..]).unwrap_err();
+    let err = read_header(&b"PROXY TCP4 1.2"[..], &ParserConfig::new()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
-    let err = read_header(&mut &b""[..]).unwrap_err();
+    let err = read_header(&b""[..], &ParserConfig::new()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
 }
 
@@ -362,7 +367,7 @@ fn peeled_replays_leftover_then_inner_for_read_bufread_and_write() {
         echo
     });
     server.set_read_timeout(Some(T)).unwrap();
-    let (header, mut stream) = Peeled::peel(BufReader::new(server)).unwrap();
+    let (header, mut stream) = read_header(BufReader::new(server), &ParserConfig::new()).unwrap();
     assert_eq!(
         header.header().source(),
         Some("192.0.2.1:56324".parse().unwrap())
@@ -386,17 +391,19 @@ fn peeled_replays_leftover_then_inner_for_read_bufread_and_write() {
 #[test]
 fn peeled_write_and_into_inner_keep_unread_leftover() {
     // Reads come from the leftover, then the inner stream; writes go to the inner stream.
-    let mut s = Peeled::new(std::io::Cursor::new(Vec::<u8>::new()), b"abcdef".to_vec());
+    // A v1 line is read past (up to 107 bytes in all), so all of "abcdef" is leftover.
+    let line = b"PROXY TCP4 192.0.2.1 192.0.2.2 1 2\r\n";
+    let input = std::io::Cursor::new([&line[..], b"abcdef"].concat());
+    let (header, mut s) = read_header(input, &ParserConfig::new()).unwrap();
+    assert_eq!(header.as_bytes(), line);
+    assert_eq!(s.get_ref().position(), line.len() as u64 + 6);
     s.write_all(b"out").unwrap();
     let mut two = [0u8; 2];
     s.read_exact(&mut two).unwrap();
     assert_eq!(&two, b"ab");
-    assert_eq!(s.leftover(), b"cdef");
     let (inner, leftover) = s.into_inner();
-    assert_eq!(
-        (inner.into_inner(), leftover),
-        (b"out".to_vec(), b"cdef".to_vec())
-    );
+    assert_eq!(leftover, b"cdef");
+    assert_eq!(inner.into_inner(), [&line[..], b"abcdefout"].concat());
 }
 
 fn acceptor(config: AcceptorConfig) -> Acceptor {
@@ -419,17 +426,17 @@ fn acceptor_delivers_addresses_tlvs_and_intact_data() {
         s.shutdown(Shutdown::Write).unwrap();
         s.local_addr().unwrap()
     });
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     let client_addr = client.join().unwrap();
     assert_eq!(conn.peer_addr(), client_addr);
-    assert_eq!(conn.local_addr(), addr);
-    assert!(conn.is_proxied());
+    assert_eq!(conn.stream_mut().local_addr().unwrap(), addr);
+    assert_ne!(conn.source(), client_addr);
     assert_eq!(conn.source(), "[2001:db8::1]:4000".parse().unwrap());
     assert_eq!(conn.destination(), "[2001:db8::2]:443".parse().unwrap());
     let header = conn.header().unwrap();
     assert_eq!(header.alpn(), Some(&b"h2"[..]));
     assert_eq!(header.unique_id(), Some(&[7u8; 100][..]));
-    assert!(header.as_v2().unwrap().crc32c().is_some());
+    assert!(matches!(header, Header::V2(h) if h.crc32c().is_some()));
     assert_eq!(sha(&read_rest(conn.stream_mut())), sha(&data));
 }
 
@@ -444,8 +451,8 @@ fn acceptor_local_and_unknown_give_real_addresses() {
     for header in [b"PROXY UNKNOWN\r\n".to_vec(), local_bytes] {
         let mut client = TcpStream::connect(addr).unwrap();
         client.write_all(&header).unwrap();
-        let conn = acc.accept_timeout(T).unwrap();
-        assert!(!conn.is_proxied());
+        let conn = acc.accept().unwrap();
+        assert_eq!(conn.header().and_then(|h| h.source()), None);
         assert_eq!(conn.source(), client.local_addr().unwrap());
         assert_eq!(conn.destination(), addr);
         assert!(conn.header().is_some());
@@ -454,14 +461,12 @@ fn acceptor_local_and_unknown_give_real_addresses() {
 
 #[test]
 fn acceptor_reports_bad_connections_and_keeps_serving() {
-    let mut config = AcceptorConfig::new();
-    config.header_timeout(Duration::from_millis(300));
-    let acc = acceptor(config);
+    let acc = acceptor(AcceptorConfig::new().header_timeout(Duration::from_millis(300)));
     let addr = acc.local_addr();
 
     let mut garbage = TcpStream::connect(addr).unwrap();
     garbage.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
-    let err = acc.accept_timeout(T).unwrap_err();
+    let err = acc.accept().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(err.peer_addr(), Some(garbage.local_addr().unwrap()));
     assert!(
@@ -474,12 +479,12 @@ fn acceptor_reports_bad_connections_and_keeps_serving() {
     assert!(matches!(garbage.read(&mut buf), Ok(0) | Err(_)));
 
     let silent = TcpStream::connect(addr).unwrap();
-    let err = acc.accept_timeout(T).unwrap_err();
+    let err = acc.accept().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut);
     assert_eq!(err.peer_addr(), Some(silent.local_addr().unwrap()));
 
     let _ok = connect_with_header(addr, &v1::Header::Unknown).unwrap();
-    assert!(acc.accept_timeout(T).is_ok());
+    assert!(acc.accept().is_ok());
 }
 
 /// A UDP header on a TCP connection: refused per connection (its addresses are another
@@ -498,7 +503,7 @@ fn dgram_header_on_a_stream_is_refused() {
     };
     let (mut client, server) = pair();
     client.write_all(&udp).unwrap();
-    let err = peel_tcp(&server, Some(T)).unwrap_err();
+    let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(
         err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
@@ -509,26 +514,24 @@ fn dgram_header_on_a_stream_is_refused() {
     let addr = acc.local_addr();
     let mut bad = TcpStream::connect(addr).unwrap();
     bad.write_all(&udp).unwrap();
-    let err = acc.accept_timeout(T).unwrap_err();
+    let err = acc.accept().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
     let stream = v2::Builder::proxy(v2::Protocol::Stream, (src, dst));
     let _ok = connect_with_header(addr, &stream).unwrap();
-    assert_eq!(acc.accept_timeout(T).unwrap().source(), src);
+    assert_eq!(acc.accept().unwrap().source(), src);
 }
 
 #[test]
 fn acceptor_slow_clients_do_not_delay_others() {
-    let mut config = AcceptorConfig::new();
-    config.header_timeout(Duration::from_secs(3));
-    let acc = acceptor(config);
+    let acc = acceptor(AcceptorConfig::new().header_timeout(Duration::from_secs(3)));
     let addr = acc.local_addr();
     // Five silent clients connect first and hold their header slots.
     let silent: Vec<TcpStream> = (0..5).map(|_| TcpStream::connect(addr).unwrap()).collect();
     thread::sleep(Duration::from_millis(50));
     let _good = connect_with_header(addr, &v1::Header::Unknown).unwrap();
     let start = Instant::now();
-    let conn = acc.accept_timeout(T).unwrap();
+    let conn = acc.accept().unwrap();
     assert!(conn.header().is_some());
     // Well under the 3 s the silent ones may take.
     assert!(
@@ -543,24 +546,24 @@ fn acceptor_slow_clients_do_not_delay_others() {
 fn acceptor_trust_policies() {
     // Only 127.0.0.2 is trusted; we connect from 127.0.0.1.
     let untrusted = |policy: HeaderPolicy| {
-        let mut config = AcceptorConfig::new();
-        config
-            .trust("127.0.0.2/32".parse().unwrap())
-            .untrusted_policy(policy)
-            .header_timeout(Duration::from_millis(300));
-        acceptor(config)
+        acceptor(
+            AcceptorConfig::new()
+                .trust("127.0.0.2/32".parse().unwrap())
+                .untrusted_policy(policy)
+                .header_timeout(Duration::from_millis(300)),
+        )
     };
 
     let acc = untrusted(HeaderPolicy::Reject);
     let _c = connect_with_header(acc.local_addr(), &v1::Header::Unknown).unwrap();
-    let err = acc.accept_timeout(T).unwrap_err();
+    let err = acc.accept().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
 
     // Skip: the header is not read; it stays in the data for the application to see.
     let acc = untrusted(HeaderPolicy::Skip);
     let c = connect_with_header(acc.local_addr(), &v1::Header::Unknown).unwrap();
     c.shutdown(Shutdown::Write).unwrap();
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     assert!(conn.header().is_none());
     assert_eq!(conn.source(), c.local_addr().unwrap());
     assert_eq!(read_rest(conn.stream_mut()), b"PROXY UNKNOWN\r\n");
@@ -569,35 +572,35 @@ fn acceptor_trust_policies() {
     let acc = untrusted(HeaderPolicy::Refuse);
     let _c = connect_with_header(acc.local_addr(), &v2::Builder::local()).unwrap();
     assert_eq!(
-        acc.accept_timeout(T).unwrap_err().kind(),
+        acc.accept().unwrap_err().kind(),
         ErrorKind::PermissionDenied
     );
     let mut c = TcpStream::connect(acc.local_addr()).unwrap();
     c.write_all(b"PRIVMSG hello").unwrap();
     c.shutdown(Shutdown::Write).unwrap();
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     assert!(conn.header().is_none());
     assert_eq!(read_rest(conn.stream_mut()), b"PRIVMSG hello");
     // A client that stays silent is passed on (server speaks first) once the timeout ends.
     let _silent = TcpStream::connect(acc.local_addr()).unwrap();
-    let conn = acc.accept_timeout(T).unwrap();
+    let conn = acc.accept().unwrap();
     assert!(conn.header().is_none());
 }
 
 #[test]
 fn acceptor_optional_policy_uses_a_header_only_when_present() {
-    let mut config = AcceptorConfig::new();
-    config
-        .trusted_policy(HeaderPolicy::OptionalSpoofable)
-        .header_timeout(Duration::from_millis(500));
-    let acc = acceptor(config);
+    let acc = acceptor(
+        AcceptorConfig::new()
+            .trusted_policy(HeaderPolicy::OptionalSpoofable)
+            .header_timeout(Duration::from_millis(500)),
+    );
     let addr = acc.local_addr();
 
     let header = v1::Header::from_socket_addrs("192.0.2.9:9".parse().unwrap(), addr);
     let mut c = connect_with_header(addr, &header).unwrap();
     c.write_all(b"data").unwrap();
     c.shutdown(Shutdown::Write).unwrap();
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     assert_eq!(conn.source(), "192.0.2.9:9".parse().unwrap());
     assert_eq!(read_rest(conn.stream_mut()), b"data");
 
@@ -608,7 +611,7 @@ fn acceptor_optional_policy_uses_a_header_only_when_present() {
     thread::sleep(Duration::from_millis(60));
     c.write_all(b"XY UNKNOWN\r\nafter").unwrap();
     c.shutdown(Shutdown::Write).unwrap();
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     assert_eq!(conn.header().map(|h| h.version()), Some(1));
     assert_eq!(read_rest(conn.stream_mut()), b"after");
 
@@ -616,7 +619,7 @@ fn acceptor_optional_policy_uses_a_header_only_when_present() {
     let mut c = TcpStream::connect(addr).unwrap();
     c.write_all(b"POST / HTTP/1.1\r\n\r\n").unwrap();
     c.shutdown(Shutdown::Write).unwrap();
-    let mut conn = acc.accept_timeout(T).unwrap();
+    let mut conn = acc.accept().unwrap();
     assert!(conn.header().is_none());
     assert_eq!(conn.source(), c.local_addr().unwrap());
     assert_eq!(read_rest(conn.stream_mut()), b"POST / HTTP/1.1\r\n\r\n");
@@ -624,10 +627,7 @@ fn acceptor_optional_policy_uses_a_header_only_when_present() {
     // A stalled signature prefix is an error once the timeout ends.
     let mut c = TcpStream::connect(addr).unwrap();
     c.write_all(b"\r\n\r\n").unwrap();
-    assert_eq!(
-        acc.accept_timeout(T).unwrap_err().kind(),
-        ErrorKind::TimedOut
-    );
+    assert_eq!(acc.accept().unwrap_err().kind(), ErrorKind::TimedOut);
 }
 
 #[test]
@@ -636,8 +636,7 @@ fn acceptor_on_ipv6_loopback() {
         writeln!(std::io::stderr(), "SKIPPED: no IPv6 loopback").unwrap();
         return;
     };
-    let mut config = AcceptorConfig::new();
-    config.trust("::1".parse().unwrap());
+    let config = AcceptorConfig::new().trust("::1".parse().unwrap());
     let acc = Acceptor::new(listener, config).unwrap();
     let header = v2::Builder::proxy(
         v2::Protocol::Stream,
@@ -647,7 +646,7 @@ fn acceptor_on_ipv6_loopback() {
         ),
     );
     let c = connect_with_header(acc.local_addr(), &header).unwrap();
-    let conn = acc.accept_timeout(T).unwrap();
+    let conn = acc.accept().unwrap();
     assert_eq!(conn.peer_addr(), c.local_addr().unwrap());
     assert_eq!(conn.source(), "192.0.2.1:1".parse().unwrap());
 }

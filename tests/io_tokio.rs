@@ -9,15 +9,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use proxy_wire::io::tokio::{connect_with_header, peel, peel_tcp, read_header, Acceptor};
+use proxy_wire::io::tokio::{connect_with_header, peel_tcp, read_header, Acceptor};
 use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
-use proxy_wire::{v1, v2, Encode, ParseError};
+use proxy_wire::{v1, v2, Encode, OwnedHeader, ParseError, ParserConfig};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep, timeout, Instant};
 
 const T: Duration = Duration::from_secs(10);
+const DEFAULT: ParserConfig = ParserConfig::new();
+
+/// The exact peel with the default parser options.
+async fn peel(stream: &TcpStream, timeout: Option<Duration>) -> std::io::Result<OwnedHeader> {
+    peel_tcp(stream, &DEFAULT, timeout).await
+}
 
 fn payload(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -79,7 +85,7 @@ async fn peel_tcp_one_byte_writes_then_data() {
             client.write_all(&d).await.unwrap();
             client.shutdown().await.unwrap();
         });
-        let got = peel_tcp(&mut server, Some(T)).await.unwrap();
+        let got = peel(&server, Some(T)).await.unwrap();
         assert_eq!(got.as_bytes(), &header[..]);
         assert_eq!(got.header().source(), Some(src));
         let mut rest = Vec::new();
@@ -91,9 +97,9 @@ async fn peel_tcp_one_byte_writes_then_data() {
 
 #[tokio::test]
 async fn peel_tcp_errors() {
-    let (mut client, mut server) = pair().await;
+    let (mut client, server) = pair().await;
     client.write_all(b"SSH-2.0-OpenSSH\r\n").await.unwrap();
-    let err = peel_tcp(&mut server, Some(T)).await.unwrap_err();
+    let err = peel(&server, Some(T)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert!(err
         .get_ref()
@@ -101,27 +107,29 @@ async fn peel_tcp_errors() {
         .downcast_ref::<ParseError>()
         .is_some());
 
-    let (mut client, mut server) = pair().await;
+    let (mut client, server) = pair().await;
     client.write_all(b"PROXY TCP4 192.0.2.1 ").await.unwrap();
-    let err = peel_tcp(&mut server, Some(Duration::from_millis(100)))
+    let err = peel(&server, Some(Duration::from_millis(100)))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut);
 
-    let (mut client, mut server) = pair().await;
+    let (mut client, server) = pair().await;
     client
         .write_all(b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c\x01")
         .await
         .unwrap();
     client.shutdown().await.unwrap();
-    let err = peel_tcp(&mut server, Some(T)).await.unwrap_err();
+    let err = peel(&server, Some(T)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
 }
 
 #[tokio::test]
 async fn generic_read_and_peeled_async_traits() {
     let input: Vec<u8> = [&b"PROXY UNKNOWN\r\nfirst line\nsecond"[..]].concat();
-    let (header, mut stream) = peel(BufReader::new(&input[..])).await.unwrap();
+    let (header, mut stream) = read_header(BufReader::new(&input[..]), &DEFAULT)
+        .await
+        .unwrap();
     assert_eq!(header.header().version(), 1);
     let mut line = String::new();
     stream.read_line(&mut line).await.unwrap();
@@ -133,7 +141,7 @@ async fn generic_read_and_peeled_async_traits() {
     // Write through a Peeled goes to the inner stream.
     let (mut client, server) = pair().await;
     client.write_all(b"PROXY UNKNOWN\r\nhi").await.unwrap();
-    let (_, mut stream) = peel(server).await.unwrap();
+    let (_, mut stream) = read_header(server, &DEFAULT).await.unwrap();
     stream.write_all(b"back").await.unwrap();
     stream.flush().await.unwrap();
     let mut two = [0u8; 2];
@@ -145,7 +153,7 @@ async fn generic_read_and_peeled_async_traits() {
 
     let mut short: &[u8] = b"\r\n\r\n\0\r\nQUIT";
     assert_eq!(
-        read_header(&mut short).await.unwrap_err().kind(),
+        read_header(&mut short, &DEFAULT).await.unwrap_err().kind(),
         ErrorKind::UnexpectedEof
     );
 }
@@ -164,15 +172,15 @@ async fn dgram_header_on_a_stream_is_refused() {
         version: 2,
         in_datagram: false,
     };
-    let (mut client, mut server) = pair().await;
+    let (mut client, server) = pair().await;
     client.write_all(&udp).await.unwrap();
-    let err = peel_tcp(&mut server, Some(T)).await.unwrap_err();
+    let err = peel(&server, Some(T)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(
         err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
         Some(&want)
     );
-    let err = read_header(&mut &udp[..]).await.unwrap_err();
+    let err = read_header(&udp[..], &DEFAULT).await.unwrap_err();
     assert_eq!(
         err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
         Some(&want)
@@ -196,8 +204,7 @@ async fn dgram_header_on_a_stream_is_refused() {
 
 #[tokio::test]
 async fn acceptor_policies_and_real_addresses() {
-    let mut config = AcceptorConfig::new();
-    config
+    let config = AcceptorConfig::new()
         .trust("127.0.0.2".parse().unwrap())
         .untrusted_policy(HeaderPolicy::Skip)
         .header_timeout(Duration::from_millis(300));
@@ -215,15 +222,14 @@ async fn acceptor_policies_and_real_addresses() {
     conn.stream_mut().read_to_end(&mut data).await.unwrap();
     assert_eq!(data, b"PROXY UNKNOWN\r\n");
 
-    let mut config = AcceptorConfig::new();
-    config.header_timeout(Duration::from_millis(300));
+    let config = AcceptorConfig::new().header_timeout(Duration::from_millis(300));
     let mut acc = Acceptor::bind("127.0.0.1:0", config).await.unwrap();
     let addr = acc.local_addr().unwrap();
     let c = connect_with_header(addr, &v2::Builder::local())
         .await
         .unwrap();
     let conn = timeout(T, acc.accept()).await.unwrap().unwrap();
-    assert!(!conn.is_proxied());
+    assert_eq!(conn.header().and_then(|h| h.source()), None);
     assert_eq!(
         (conn.source(), conn.destination()),
         (c.local_addr().unwrap(), addr)
@@ -242,6 +248,82 @@ async fn acceptor_policies_and_real_addresses() {
     assert_eq!(err.kind(), ErrorKind::TimedOut);
 }
 
+/// The policies that look at the first bytes: the async detection takes nothing off the
+/// socket, waits for a signature that comes in pieces, and times out on a stalled one.
+#[tokio::test]
+async fn acceptor_optional_and_refuse_policies_look_first() {
+    let optional = AcceptorConfig::new()
+        .trusted_policy(HeaderPolicy::OptionalSpoofable)
+        .header_timeout(Duration::from_millis(400));
+    let mut acc = Acceptor::bind("127.0.0.1:0", optional).await.unwrap();
+    let addr = acc.local_addr().unwrap();
+
+    // "PRO", a pause, then the rest of the line and data: read as a header.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.set_nodelay(true).unwrap();
+    c.write_all(b"PRO").await.unwrap();
+    sleep(Duration::from_millis(60)).await;
+    c.write_all(b"XY TCP4 192.0.2.9 192.0.2.8 9 8\r\nafter")
+        .await
+        .unwrap();
+    c.shutdown().await.unwrap();
+    let mut conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert_eq!(conn.source(), "192.0.2.9:9".parse().unwrap());
+    let mut data = Vec::new();
+    conn.stream_mut().read_to_end(&mut data).await.unwrap();
+    assert_eq!(data, b"after");
+
+    // No header: every byte is left for the application.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"POST / HTTP/1.1\r\n\r\n").await.unwrap();
+    c.shutdown().await.unwrap();
+    let mut conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert!(conn.header().is_none());
+    assert_eq!(conn.source(), c.local_addr().unwrap());
+    let mut data = Vec::new();
+    conn.stream_mut().read_to_end(&mut data).await.unwrap();
+    assert_eq!(data, b"POST / HTTP/1.1\r\n\r\n");
+
+    // Silent: passed on without a header once the timeout ends (server speaks first).
+    let _silent = TcpStream::connect(addr).await.unwrap();
+    let conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert!(conn.header().is_none());
+
+    // A stalled signature prefix is an error once the timeout ends.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"\r\n\r\n").await.unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+
+    let refuse = AcceptorConfig::new()
+        .trusted_policy(HeaderPolicy::Refuse)
+        .header_timeout(Duration::from_millis(400));
+    let mut acc = Acceptor::bind("127.0.0.1:0", refuse).await.unwrap();
+    let addr = acc.local_addr().unwrap();
+    let _c = connect_with_header(addr, &v2::Builder::local())
+        .await
+        .unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"PRIVMSG hello").await.unwrap();
+    c.shutdown().await.unwrap();
+    let mut conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert!(conn.header().is_none());
+    let mut data = Vec::new();
+    conn.stream_mut().read_to_end(&mut data).await.unwrap();
+    assert_eq!(data, b"PRIVMSG hello");
+
+    // Reject: closed at once.
+    let reject = AcceptorConfig::new().trusted_policy(HeaderPolicy::Reject);
+    let mut acc = Acceptor::bind("127.0.0.1:0", reject).await.unwrap();
+    let _c = connect_with_header(acc.local_addr().unwrap(), &v1::Header::Unknown)
+        .await
+        .unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+}
+
 const CONNECTIONS: usize = 2000;
 const CONCURRENT: usize = 200;
 const SLOW_LORIS: usize = 20;
@@ -254,8 +336,7 @@ async fn load_through_the_acceptor_with_slow_loris_clients() {
 }
 
 async fn load() {
-    let mut config = AcceptorConfig::new();
-    config
+    let config = AcceptorConfig::new()
         .header_timeout(Duration::from_secs(2))
         .trust("127.0.0.0/8".parse().unwrap());
     let mut acc = Acceptor::bind("127.0.0.1:0", config).await.unwrap();

@@ -11,7 +11,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     use proxy_wire::fuzzing::fast_paths_agree;
 
     fast_paths_agree(data);
-    let end = match proxy_wire::parse(data) {
+    // the crate-root entry point is the default configuration's parser
+    let parsed = proxy_wire::parse(data);
+    assert_eq!(parsed, proxy_wire::ParserConfig::new().parse(data));
+    let end = match parsed {
         Ok(proxy_wire::Status::Complete { consumed, .. }) => consumed,
         _ => data.len(),
     };

@@ -1,5 +1,6 @@
 //! The `stream` target: a header and its payload fed through the std adapter
-//! ([`proxy_wire::io::read_header`], [`proxy_wire::io::Peeled`]) in fuzzer-chosen chunks.
+//! ([`proxy_wire::io::read_header`] and the [`proxy_wire::io::Peeled`] stream it returns) in
+//! fuzzer-chosen chunks.
 //!
 //! Input: one byte `k`, then `k % 16` chunk sizes (a size of 0 is one `Interrupted` error),
 //! then the bytes of the connection. The adapter must give the header the parser finds in the
@@ -7,8 +8,8 @@
 
 use std::io::{self, ErrorKind, Read};
 
-use proxy_wire::io::{read_header, Peeled};
-use proxy_wire::{v1, v2, Header, ParseError, Status};
+use proxy_wire::io::read_header;
+use proxy_wire::{v1, v2, Header, ParseError, ParserConfig, Status};
 
 /// A reader that hands out `data` in chunks of the given sizes, in turn.
 struct Chunked<'a> {
@@ -71,7 +72,8 @@ pub fn stream(data: &[u8]) {
     });
 
     let mut r = reader();
-    let got = read_header(&mut r);
+    let got = read_header(&mut r, &ParserConfig::new())
+        .map(|(owned, peeled)| (owned, peeled.into_inner().1));
     match (expected, got) {
         (Ok(Status::Complete { header, consumed }), Ok((owned, leftover))) => {
             assert_eq!(owned.header(), header, "the adapter's header");
@@ -99,8 +101,8 @@ pub fn stream(data: &[u8]) {
 
     // Peeled: the payload comes out intact after the header.
     if let Ok(Status::Complete { consumed, .. }) = expected {
-        let (owned, mut peeled) = Peeled::peel(reader()).expect("peel");
-        assert_eq!(owned.len(), consumed);
+        let (owned, mut peeled) = read_header(reader(), &ParserConfig::new()).expect("peel");
+        assert_eq!(owned.as_bytes().len(), consumed);
         let mut payload = Vec::new();
         peeled.read_to_end(&mut payload).expect("read the payload");
         assert_eq!(payload, &input[consumed..], "payload after the header");

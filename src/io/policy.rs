@@ -8,7 +8,7 @@ use core::str::FromStr;
 use core::time::Duration;
 use std::vec::Vec;
 
-use crate::ParserConfig;
+use crate::config::ParserConfig;
 
 /// An IPv4 or IPv6 prefix such as `10.0.0.0/8` or `2001:db8::/32`, used to list the peers
 /// (load balancers, proxies) trusted to send a PROXY header.
@@ -19,12 +19,13 @@ use crate::ParserConfig;
 /// ```
 /// use proxy_wire::io::Cidr;
 ///
-/// let net: Cidr = "10.0.0.0/8".parse().unwrap();
-/// assert!(net.contains("10.1.2.3".parse().unwrap()));
-/// assert!(net.contains("::ffff:10.1.2.3".parse().unwrap()));
-/// assert!(!net.contains("11.0.0.1".parse().unwrap()));
-/// let host: Cidr = "::1".parse().unwrap(); // no prefix: one address
-/// assert_eq!(host.prefix_len(), 128);
+/// let net: Cidr = "10.0.0.0/8".parse()?;
+/// assert!(net.contains("10.1.2.3".parse()?));
+/// assert!(net.contains("::ffff:10.1.2.3".parse()?));
+/// assert!(!net.contains("11.0.0.1".parse()?));
+/// let host: Cidr = "::1".parse()?; // no prefix: one address
+/// assert_eq!(host.to_string(), "::1/128");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Cidr {
@@ -56,9 +57,10 @@ impl Cidr {
     /// use proxy_wire::io::Cidr;
     /// use std::net::Ipv4Addr;
     ///
-    /// let net = Cidr::new(Ipv4Addr::new(192, 0, 2, 77).into(), 24).unwrap();
+    /// let net = Cidr::new(Ipv4Addr::new(192, 0, 2, 77).into(), 24)?;
     /// assert_eq!(net.to_string(), "192.0.2.0/24");
     /// assert!(Cidr::new(Ipv4Addr::LOCALHOST.into(), 33).is_err());
+    /// # Ok::<(), proxy_wire::io::CidrError>(())
     /// ```
     pub fn new(addr: IpAddr, prefix_len: u8) -> Result<Self, CidrError> {
         let too_long = CidrError {
@@ -84,34 +86,14 @@ impl Cidr {
         })
     }
 
-    /// The network address (host bits cleared).
-    ///
-    /// ```
-    /// # use proxy_wire::io::Cidr;
-    /// let net: Cidr = "2001:db8::1/32".parse().unwrap();
-    /// assert_eq!(net.addr(), "2001:db8::".parse::<std::net::IpAddr>().unwrap());
-    /// ```
-    pub const fn addr(&self) -> IpAddr {
-        self.addr
-    }
-
-    /// The prefix length in bits.
-    ///
-    /// ```
-    /// # use proxy_wire::io::Cidr;
-    /// assert_eq!("127.0.0.0/8".parse::<Cidr>().unwrap().prefix_len(), 8);
-    /// ```
-    pub const fn prefix_len(&self) -> u8 {
-        self.prefix
-    }
-
     /// Whether `ip` lies in this prefix. IPv4-mapped IPv6 addresses are compared as IPv4.
     ///
     /// ```
     /// # use proxy_wire::io::Cidr;
-    /// let net: Cidr = "2001:db8::/32".parse().unwrap();
-    /// assert!(net.contains("2001:db8:ffff::1".parse().unwrap()));
-    /// assert!(!net.contains("192.0.2.1".parse().unwrap()));
+    /// let net: Cidr = "2001:db8::/32".parse()?;
+    /// assert!(net.contains("2001:db8:ffff::1".parse()?));
+    /// assert!(!net.contains("192.0.2.1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
@@ -174,16 +156,28 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// What the acceptor does with a connection, decided by its TCP peer address (see
-/// [`AcceptorConfig::policy_for`]).
+/// What the acceptor does with a connection, decided by its TCP peer address: the
+/// [trusted policy](AcceptorConfig::trusted_policy) for peers in a
+/// [trusted prefix](AcceptorConfig::trust) (every peer while none is listed), the
+/// [untrusted policy](AcceptorConfig::untrusted_policy) for the others.
 ///
 /// ```
-/// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+/// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig, HeaderPolicy};
+/// use std::io::Read;
 ///
-/// let mut config = AcceptorConfig::new();
-/// config.trust("127.0.0.0/8".parse().unwrap()).untrusted_policy(HeaderPolicy::Skip);
-/// assert_eq!(config.policy_for("127.0.0.1".parse().unwrap()), HeaderPolicy::Require);
-/// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Skip);
+/// // Only 127.0.0.2 may send a header; this client (127.0.0.1) is served as a plain one.
+/// let config = AcceptorConfig::new()
+///     .trust("127.0.0.2".parse()?)
+///     .untrusted_policy(HeaderPolicy::Skip);
+/// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+/// let client = connect_with_header(acceptor.local_addr(), &proxy_wire::v1::Header::Unknown)?;
+/// client.shutdown(std::net::Shutdown::Write)?;
+/// let mut conn = acceptor.accept()?;
+/// assert!(conn.header().is_none());
+/// let mut data = String::new();
+/// conn.stream_mut().read_to_string(&mut data)?;
+/// assert_eq!(data, "PROXY UNKNOWN\r\n"); // Skip: the header stays in the data
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -218,20 +212,20 @@ pub enum HeaderPolicy {
 /// By default every peer must send a header ([`HeaderPolicy::Require`]), the header
 /// timeout is 5 s, and up to 1024 connections may await their header at once. Once one or
 /// more prefixes are trusted with [`AcceptorConfig::trust`], peers outside them get the
-/// untrusted policy ([`HeaderPolicy::Reject`] by default).
+/// untrusted policy ([`HeaderPolicy::Reject`] by default). Every setter takes the
+/// configuration and returns it, so they chain.
 ///
 /// ```
 /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
 /// use std::time::Duration;
 ///
-/// let mut config = AcceptorConfig::new();
-/// config
+/// let config = AcceptorConfig::new()
 ///     .header_timeout(Duration::from_secs(2))
-///     .trust("10.0.0.0/8".parse().unwrap())
-///     .trust("2001:db8::/32".parse().unwrap())
+///     .trust("10.0.0.0/8".parse()?)
+///     .trust("2001:db8::/32".parse()?)
 ///     .untrusted_policy(HeaderPolicy::Reject);
-/// assert_eq!(config.policy_for("2001:db8::5".parse().unwrap()), HeaderPolicy::Require);
-/// assert_eq!(config.policy_for("198.51.100.1".parse().unwrap()), HeaderPolicy::Reject);
+/// assert_ne!(config, AcceptorConfig::default());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptorConfig {
@@ -255,12 +249,13 @@ impl AcceptorConfig {
     /// Default bound on connections awaiting their header at once: 1024.
     pub const DEFAULT_MAX_PENDING: usize = 1024;
 
-    /// The defaults: header required from every peer, 5 s header timeout.
+    /// The defaults: header required from every peer, 5 s header timeout, 1024 pending.
     ///
     /// ```
     /// let config = proxy_wire::io::AcceptorConfig::new();
     /// assert_eq!(config, Default::default());
     /// ```
+    #[must_use]
     pub fn new() -> Self {
         Self {
             parser: ParserConfig::new(),
@@ -275,14 +270,18 @@ impl AcceptorConfig {
     /// Parser options (versions accepted, largest v2 header).
     ///
     /// ```
-    /// use proxy_wire::{io::AcceptorConfig, ParserConfig};
+    /// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig};
+    /// use proxy_wire::{v1, ParserConfig};
     ///
-    /// let mut parser = ParserConfig::new();
-    /// parser.accept_v1(false).max_v2_header_len(512);
-    /// let mut config = AcceptorConfig::new();
-    /// config.parser(parser);
+    /// let config = AcceptorConfig::new().parser(ParserConfig::new().accept_v1(false));
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _client = connect_with_header(acceptor.local_addr(), &v1::Header::Unknown)?;
+    /// let err = acceptor.accept().unwrap_err(); // a v1 header, and v1 is off
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn parser(&mut self, parser: ParserConfig) -> &mut Self {
+    #[must_use]
+    pub fn parser(mut self, parser: ParserConfig) -> Self {
         self.parser = parser;
         self
     }
@@ -291,10 +290,18 @@ impl AcceptorConfig {
     /// accepted). The timeout ends once the header is read; it does not apply to the data.
     ///
     /// ```
-    /// let mut config = proxy_wire::io::AcceptorConfig::new();
-    /// config.header_timeout(std::time::Duration::from_millis(500));
+    /// use proxy_wire::io::{Acceptor, AcceptorConfig};
+    /// use std::time::Duration;
+    ///
+    /// let config = AcceptorConfig::new().header_timeout(Duration::from_millis(50));
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _silent = std::net::TcpStream::connect(acceptor.local_addr())?;
+    /// let err = acceptor.accept().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn header_timeout(&mut self, timeout: Duration) -> &mut Self {
+    #[must_use]
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
         self
     }
@@ -303,10 +310,15 @@ impl AcceptorConfig {
     /// are pending, new connections wait in the kernel's backlog until one finishes.
     ///
     /// ```
-    /// let mut config = proxy_wire::io::AcceptorConfig::new();
-    /// config.max_pending(256);
+    /// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig};
+    ///
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new().max_pending(1))?;
+    /// let _client = connect_with_header(acceptor.local_addr(), &proxy_wire::v1::Header::Unknown)?;
+    /// assert!(acceptor.accept()?.header().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn max_pending(&mut self, max: usize) -> &mut Self {
+    #[must_use]
+    pub fn max_pending(mut self, max: usize) -> Self {
         self.max_pending = max.max(1);
         self
     }
@@ -315,14 +327,18 @@ impl AcceptorConfig {
     /// [untrusted policy](AcceptorConfig::untrusted_policy).
     ///
     /// ```
-    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    /// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig};
     ///
-    /// let mut config = AcceptorConfig::new();
-    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Require);
-    /// config.trust("127.0.0.1".parse().unwrap());
-    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Reject);
+    /// // This client connects from 127.0.0.1, outside the one trusted address.
+    /// let config = AcceptorConfig::new().trust("127.0.0.2".parse()?);
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _client = connect_with_header(acceptor.local_addr(), &proxy_wire::v1::Header::Unknown)?;
+    /// let err = acceptor.accept().unwrap_err(); // untrusted: Reject by default
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn trust(&mut self, prefix: Cidr) -> &mut Self {
+    #[must_use]
+    pub fn trust(mut self, prefix: Cidr) -> Self {
         self.trusted.push(prefix);
         self
     }
@@ -331,13 +347,19 @@ impl AcceptorConfig {
     /// [`HeaderPolicy::Require`].
     ///
     /// ```
-    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    /// use proxy_wire::io::{Acceptor, AcceptorConfig, HeaderPolicy};
+    /// use std::io::Write;
     ///
-    /// let mut config = AcceptorConfig::new();
-    /// config.trusted_policy(HeaderPolicy::OptionalSpoofable);
-    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::OptionalSpoofable);
+    /// let config = AcceptorConfig::new().trusted_policy(HeaderPolicy::OptionalSpoofable);
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let mut client = std::net::TcpStream::connect(acceptor.local_addr())?;
+    /// client.write_all(b"GET / HTTP/1.1\r\n\r\n")?; // no header: passed on as it is
+    /// let conn = acceptor.accept()?;
+    /// assert_eq!((conn.header().is_none(), conn.source()), (true, client.local_addr()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn trusted_policy(&mut self, policy: HeaderPolicy) -> &mut Self {
+    #[must_use]
+    pub fn trusted_policy(mut self, policy: HeaderPolicy) -> Self {
         self.trusted_policy = policy;
         self
     }
@@ -347,28 +369,25 @@ impl AcceptorConfig {
     /// client's), [`HeaderPolicy::Refuse`] does so too but rejects those that send a header.
     ///
     /// ```
-    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+    /// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig, HeaderPolicy};
     ///
-    /// let mut config = AcceptorConfig::new();
-    /// config.trust("10.0.0.0/8".parse().unwrap()).untrusted_policy(HeaderPolicy::Refuse);
-    /// assert_eq!(config.policy_for("192.0.2.1".parse().unwrap()), HeaderPolicy::Refuse);
+    /// let config = AcceptorConfig::new()
+    ///     .trust("10.0.0.0/8".parse()?)
+    ///     .untrusted_policy(HeaderPolicy::Refuse);
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _client = connect_with_header(acceptor.local_addr(), &proxy_wire::v2::Builder::local())?;
+    /// let err = acceptor.accept().unwrap_err(); // a header from a peer that may not send one
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn untrusted_policy(&mut self, policy: HeaderPolicy) -> &mut Self {
+    #[must_use]
+    pub fn untrusted_policy(mut self, policy: HeaderPolicy) -> Self {
         self.untrusted_policy = policy;
         self
     }
 
     /// The policy that applies to a TCP peer.
-    ///
-    /// ```
-    /// use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
-    ///
-    /// let mut config = AcceptorConfig::new();
-    /// config.trust("::1".parse().unwrap());
-    /// assert_eq!(config.policy_for("::1".parse().unwrap()), HeaderPolicy::Require);
-    /// assert_eq!(config.policy_for("127.0.0.1".parse().unwrap()), HeaderPolicy::Reject);
-    /// ```
-    pub fn policy_for(&self, peer: IpAddr) -> HeaderPolicy {
+    pub(crate) fn policy_for(&self, peer: IpAddr) -> HeaderPolicy {
         if self.trusted.is_empty() || self.trusted.iter().any(|c| c.contains(peer)) {
             self.trusted_policy
         } else {
@@ -411,5 +430,29 @@ mod tests {
         assert_eq!(c.to_string(), "192.0.2.128/25");
         assert!(c.contains("192.0.2.200".parse().unwrap()));
         assert!(!c.contains("192.0.2.100".parse().unwrap()));
+    }
+
+    #[test]
+    fn policy_per_peer() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let config = AcceptorConfig::new();
+        assert_eq!(config.policy_for(ip("192.0.2.1")), HeaderPolicy::Require);
+        let config = config.trust("127.0.0.1".parse().unwrap());
+        assert_eq!(config.policy_for(ip("127.0.0.1")), HeaderPolicy::Require);
+        assert_eq!(
+            config.policy_for(ip("::ffff:127.0.0.1")),
+            HeaderPolicy::Require
+        );
+        assert_eq!(config.policy_for(ip("192.0.2.1")), HeaderPolicy::Reject);
+        let config = config
+            .trust("2001:db8::/32".parse().unwrap())
+            .trusted_policy(HeaderPolicy::OptionalSpoofable)
+            .untrusted_policy(HeaderPolicy::Skip);
+        assert_eq!(
+            config.policy_for(ip("2001:db8::5")),
+            HeaderPolicy::OptionalSpoofable
+        );
+        assert_eq!(config.policy_for(ip("::1")), HeaderPolicy::Skip);
+        assert_eq!(AcceptorConfig::new().max_pending(0).max_pending, 1);
     }
 }

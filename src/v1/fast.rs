@@ -112,8 +112,8 @@ fn ipv4<const N: usize>(w: &Win<N>, i: &mut usize) -> Option<Ipv4Addr> {
 #[inline(always)]
 fn port<const N: usize>(w: &Win<N>, i: &mut usize, sep: u8, five: bool) -> Option<u16> {
     let s = *i & (N - 9);
-    let x = u64::from_le_bytes(*w[s..].first_chunk::<8>()?)
-        ^ (0x30_3030_3030 | u64::from(sep) << 40);
+    let x =
+        u64::from_le_bytes(*w[s..].first_chunk::<8>()?) ^ (0x30_3030_3030 | u64::from(sep) << 40);
     if five && (((x & 0x7F7F_7F7F_7F7F) + 0x7F76_7676_7676) | x) & 0x8080_8080_8080 == 0 {
         // bytes 0..=4 are digit values, byte 5 was `sep`
         *i = s + 6;

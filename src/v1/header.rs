@@ -59,7 +59,8 @@ impl Header {
     /// use proxy_wire::v1;
     ///
     /// let h = v1::Header::from_socket_addrs("[::1]:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap());
-    /// assert_eq!(h.destination(), Some("[::ffff:127.0.0.1]:2".parse().unwrap()));
+    /// let v1::Header::Tcp6 { dst, .. } = h else { panic!("mixed families are written as TCP6") };
+    /// assert_eq!(dst.to_string(), "[::ffff:127.0.0.1]:2");
     /// ```
     pub fn from_socket_addrs(src: SocketAddr, dst: SocketAddr) -> Self {
         match (src, dst) {

@@ -17,7 +17,8 @@
 //! let input = b"PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\nGET / HTTP/1.1\r\n";
 //! let Ok(Status::Complete { header, consumed }) = v1::parse(input) else { panic!() };
 //! assert_eq!(consumed, 45);
-//! assert_eq!(header.source(), Some("192.0.2.1:56324".parse().unwrap()));
+//! let v1::Header::Tcp4 { src, .. } = header else { panic!("a TCP4 line") };
+//! assert_eq!(src, "192.0.2.1:56324".parse().unwrap());
 //! ```
 
 #![forbid(unsafe_code)]
@@ -54,26 +55,33 @@ use crate::status::Status;
 /// ```
 #[inline]
 pub fn parse(buf: &[u8]) -> Result<Status<Header>, ParseError> {
-    // Whole, well-formed lines take a fast path; the precise parser answers everything else
-    // (the fuzz target `fast_precise` and the unit tests below compare the two).
+    parse_as(buf, |h| h)
+}
+
+/// [`parse`], with the caller's header type built where the result is made (a TCP4 result
+/// field by field): copied as one finished block, its load of just-stored fields could not be
+/// forwarded (bench case parse/v1_tcp4).
+///
+/// Whole, well-formed lines take a fast path; the precise parser answers everything else
+/// (the fuzz target `fast_precise` and the unit tests below compare the two).
+#[inline(always)]
+pub(crate) fn parse_as<H>(
+    buf: &[u8],
+    wrap: impl FnOnce(Header) -> H,
+) -> Result<Status<H>, ParseError> {
+    let complete = |header, consumed| Ok(Status::Complete { header, consumed });
     if buf.first_chunk() == Some(UNKNOWN_LINE) {
         // The health-check line: two word compares.
-        return Ok(Status::Complete {
-            header: Header::Unknown,
-            consumed: V1_MIN_LEN,
-        });
+        return complete(wrap(Header::Unknown), V1_MIN_LEN);
     }
-    let fast = if fast::is_tcp4(buf) {
-        // Built field by field: through `(Header, usize)` the result was copied as one block
-        // whose load of just-stored fields cannot be forwarded (bench case parse/v1_tcp4).
-        fast::tcp4_parts(buf).map(|(src, dst, consumed)| (Header::Tcp4 { src, dst }, consumed))
-    } else {
-        fast::line(buf)
-    };
-    match fast {
-        Some((header, consumed)) => Ok(Status::Complete { header, consumed }),
-        None => precise::parse(buf),
+    if fast::is_tcp4(buf) {
+        if let Some((src, dst, consumed)) = fast::tcp4_parts(buf) {
+            return complete(wrap(Header::Tcp4 { src, dst }), consumed);
+        }
+    } else if let Some((header, consumed)) = fast::line(buf) {
+        return complete(wrap(header), consumed);
     }
+    precise::parse(buf).map(|s| s.map(wrap))
 }
 
 /// The fast path and the precise parser, for the fuzz target that compares them.
@@ -87,6 +95,9 @@ pub(crate) use {
 mod tests {
     use super::precise::parse as parse_precise;
     use super::*;
+    use crate::encode::Encode;
+    use crate::error::Endpoint;
+    use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
     extern crate std;
     use std::format;
 
@@ -120,7 +131,11 @@ mod tests {
             let line = format!("PROXY TCP6 {text} ::1 1 2\r\n");
             let (h, _) = ok(line.as_bytes());
             let want: Ipv6Addr = text.parse().unwrap();
-            assert_eq!(h.source(), Some(SocketAddr::new(want.into(), 1)), "{text}");
+            assert_eq!(
+                h.addresses().source(),
+                Some(SocketAddr::new(want.into(), 1)),
+                "{text}"
+            );
         }
         for bad in [
             ":1",
@@ -172,10 +187,17 @@ mod tests {
                 seg = [0, 0, 0, 0, 0, 0xffff, (x >> 8) as u16, (x >> 24) as u16];
             }
             let ip = Ipv6Addr::from(seg);
-            let mut w = Writer::new();
-            w.ipv6(&ip);
-            let n = w.pos;
-            assert_eq!(core::str::from_utf8(&w.buf[..n]).unwrap(), format!("{ip}"));
+            // the encoder's address text is std's canonical form
+            let h6 = Header::Tcp6 {
+                src: SocketAddrV6::new(ip, 1, 0, 0),
+                dst: SocketAddrV6::new(ip, 2, 0, 0),
+            };
+            let mut out = [0u8; V1_MAX_LEN];
+            let n = h6.encode(&mut out).unwrap();
+            assert_eq!(
+                core::str::from_utf8(&out[..n]).unwrap(),
+                format!("PROXY TCP6 {ip} {ip} 1 2\r\n")
+            );
             let v4 = Ipv4Addr::from_bits((x >> 32) as u32);
             for h in [
                 Header::Tcp6 {

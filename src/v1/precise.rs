@@ -43,7 +43,6 @@ pub(crate) fn parse(buf: &[u8]) -> Result<Status<Header>, ParseError> {
     }
 }
 
-
 /// `buf` is shorter than the prefix or differs from it: incomplete while it is a prefix of
 /// `PROXY `, else the precise error.
 #[cold]

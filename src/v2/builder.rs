@@ -123,9 +123,11 @@ impl<'a> TlvSpec<'a> {
             | Self::SslGroup(s)
             | Self::SslSigScheme(s)
             | Self::Netns(s) => s.as_bytes(),
-            Self::Noop(_) | Self::Ssl(..) | Self::Gcp(_) | Self::AwsVpceId(_) | Self::AzureLinkId(_) => {
-                return None
-            }
+            Self::Noop(_)
+            | Self::Ssl(..)
+            | Self::Gcp(_)
+            | Self::AwsVpceId(_)
+            | Self::AzureLinkId(_) => return None,
         };
         Some((self.tlv_type(), value))
     }
@@ -768,9 +770,7 @@ mod tests {
             (Some((TlvType::CRC32C, value)), _) if value.len() != 4 => {
                 invalid("CRC32C must be 4 bytes")
             }
-            (Some((TlvType::SSL, value)), _)
-                if super::super::tlv::check_ssl(value, 0).is_err() =>
-            {
+            (Some((TlvType::SSL, value)), _) if super::super::tlv::check_ssl(value, 0).is_err() => {
                 invalid("SSL value is shorter than 5 bytes or its sub-TLVs overrun it")
             }
             (Some((TlvType::NETNS, value)), _) if !value.is_ascii() => {
@@ -808,6 +808,8 @@ mod tests {
                     wire_reference(sub, &mut value);
                 }
             }
+            // every other variant carries its value as `raw()` bytes
+            (None, _) => unreachable!("{t:?} has no raw value"),
         }
         out.push(t.tlv_type().0);
         out.extend_from_slice(&(value.len() as u16).to_be_bytes());

@@ -277,4 +277,3 @@ impl Encode for Header<'_> {
         Ok(n)
     }
 }
-

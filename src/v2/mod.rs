@@ -30,7 +30,6 @@
 //! assert_eq!(proxy_wire::Header::V2(header).authority(), Some("example.com"));
 //! ```
 
-
 #![deny(unsafe_code)] // `crc32c` and `tlv::ascii` allow it; the other children forbid it
 
 mod builder;
@@ -47,7 +46,7 @@ pub use wire::{
     Command, Protocol, SIGNATURE, UNIQUE_ID_MAX_LEN, UNIX_PATH_LEN, V2_HEADER_LEN, V2_MAX_LEN,
 };
 
-pub(crate) use parse::{parse_with, Limits};
+pub(crate) use parse::{parse_as, parse_with, Limits};
 #[cfg(fuzzing)]
 pub(crate) use parse::{parse_fast, parse_full};
 
@@ -80,6 +79,8 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header<'_>>, ParseError> {
 
 #[cfg(test)]
 mod tests {
+    use super::parse::{parse_full, parse_with_tlvs};
+    use super::wire::{tlv_start, ADDRESS_LEN, INVALID};
     use super::*;
 
     #[test]
@@ -125,8 +126,10 @@ mod tests {
                     for cut in [h.len(), h.len().saturating_sub(1)] {
                         let input = &h[..cut];
                         for &max in maxes {
-                            let mut config = ParserConfig::new();
-                            config.max_v2_header_len(max);
+                            let config = Limits {
+                                max_len: max,
+                                ..Limits::DEFAULT
+                            };
                             let full = parse_full(input, &config);
                             let got = parse_with(input, &config);
                             assert_eq!(
@@ -209,10 +212,10 @@ mod tests {
                 _ => h.len(),
             };
             let input = &h[..cut];
-            let mut config = ParserConfig::new();
+            let mut config = Limits::DEFAULT;
             config.verify_crc32c = round % 3 != 0;
             if next() % 8 == 0 {
-                config.max_v2_header_len(16 + (next() % 120) as usize);
+                config.max_len = 16 + (next() % 120) as usize;
             }
             let full = parse_full(input, &config);
             assert_eq!(parse_with(input, &config), full, "{h:02x?} cut {cut}");
@@ -226,4 +229,3 @@ mod tests {
         assert!(fast > cases / 10 && errors > cases / 10, "{fast} {errors}");
     }
 }
-

@@ -17,7 +17,7 @@ use crate::error::ParseError;
 ///
 /// assert_eq!(TlvType::ALPN, TlvType(0x01));
 /// assert_eq!(TlvType::AUTHORITY.name(), Some("AUTHORITY"));
-/// assert!(TlvType(0xe5).is_custom());
+/// assert_eq!(TlvType(0xe5).name(), None); // a custom type (0xE0..=0xEF): no name
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(clippy::exhaustive_structs)] // a byte is a byte
@@ -244,9 +244,7 @@ impl<'a> Tlv<'a> {
             },
             TlvType::NOOP => TlvValue::Noop(v.len()),
             // The parser checked the length of a header's UNIQUE_ID.
-            TlvType::UNIQUE_ID if checked || v.len() <= UNIQUE_ID_MAX_LEN => {
-                TlvValue::UniqueId(v)
-            }
+            TlvType::UNIQUE_ID if checked || v.len() <= UNIQUE_ID_MAX_LEN => TlvValue::UniqueId(v),
             TlvType::SSL => TlvValue::Ssl(ssl_value(v, base, checked)?),
             TlvType::SSL_VERSION => TlvValue::SslVersion(txt(v)?),
             TlvType::SSL_CN => TlvValue::SslCn(txt(v)?),
@@ -461,6 +459,22 @@ impl fmt::Debug for HexBytes<'_> {
 }
 
 /// A TLV's value decoded by its type, from [`Tlv::value`]. Text values borrow the header.
+///
+/// ```
+/// use proxy_wire::v2::{self, Protocol, TlvSpec, TlvValue};
+/// use proxy_wire::Encode;
+/// use std::net::SocketAddr;
+///
+/// let (src, dst): (SocketAddr, SocketAddr) = ("192.0.2.1:4000".parse()?, "198.51.100.1:443".parse()?);
+/// let tlvs = [TlvSpec::Authority("example.com"), TlvSpec::Netns("blue")];
+/// let mut buf = [0u8; 64];
+/// let n = v2::Builder::proxy(Protocol::Stream, (src, dst)).tlvs(&tlvs).encode(&mut buf)?;
+/// let (header, _) = v2::parse(&buf[..n])?.complete().ok_or("incomplete")?;
+///
+/// let values = header.tlvs().map(|tlv| tlv.value()).collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(values, [TlvValue::Authority("example.com"), TlvValue::Netns("blue")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TlvValue<'a> {
@@ -632,7 +646,7 @@ impl core::ops::BitOr for SslClient {
 /// use proxy_wire::v2::SslClient;
 ///
 /// // A LOCAL header with one SSL TLV: client bits 0x07, verify 0, SSL_VERSION, SSL_CN.
-/// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x19\x20\x00\x16\x07\x00\x00\x00\x00\x21\x00\x07TLSv1.3\x22\x00\x01x";
+/// let input = b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x16\x20\x00\x13\x07\x00\x00\x00\x00\x21\x00\x07TLSv1.3\x22\x00\x01x";
 /// let (header, _) = proxy_wire::parse(input)?.complete().unwrap();
 /// let ssl = header.ssl().unwrap();
 /// assert_eq!(ssl.client(), SslClient(0x07));
@@ -1171,7 +1185,8 @@ mod tests {
                 h.extend_from_slice(&v);
                 let len = (h.len() - 16) as u16;
                 h[14..16].copy_from_slice(&len.to_be_bytes());
-                let Ok(header) = super::super::Header::new_checked(&h[..]) else {
+                let Ok(crate::status::Status::Complete { header, .. }) = super::super::parse(&h)
+                else {
                     continue;
                 };
                 for tlv in header.tlvs() {
@@ -1205,8 +1220,10 @@ mod tests {
         let s = RandomState::new();
         assert_eq!(s.hash_one(from_header), s.hash_one(from_ssl));
         assert_eq!(from_header.value_offset(), 19);
-        // Offsets are part of the identity; a TLV of its own is at offset 0.
-        assert_ne!(from_header, Tlv::new(TlvType::ALPN, b"h2"));
+        // A TLV is its type and value, wherever it was read.
+        assert_eq!(from_header, Tlv::new(TlvType::ALPN, b"h2"));
+        assert_ne!(from_header, Tlv::new(TlvType::ALPN, b"h3"));
+        assert_ne!(from_header, Tlv::new(TlvType::AUTHORITY, b"h2"));
         assert_eq!(Tlvs::new(area, 0).next().map(|t| t.value_offset()), Some(3));
         assert_eq!(Tlv::new(TlvType::ALPN, b"h2").value_offset(), 0);
     }

@@ -19,6 +19,24 @@ pub const UNIQUE_ID_MAX_LEN: usize = 128;
 pub const UNIX_PATH_LEN: usize = 108;
 
 /// The command in the low nibble of byte 12.
+///
+/// ```
+/// use proxy_wire::v2::{self, Command, Protocol};
+/// use proxy_wire::Encode;
+/// use std::net::SocketAddr;
+///
+/// // Relayed for a client: PROXY, and the addresses are the client's.
+/// let (src, dst): (SocketAddr, SocketAddr) = ("192.0.2.1:4000".parse()?, "198.51.100.1:443".parse()?);
+/// let mut buf = [0u8; 64];
+/// let n = v2::Builder::proxy(Protocol::Stream, (src, dst)).encode(&mut buf)?;
+/// let (header, _) = v2::parse(&buf[..n])?.complete().ok_or("incomplete")?;
+/// assert_eq!(header.command(), Command::Proxy);
+///
+/// // The proxy's own health check: LOCAL, so the receiver keeps the connection's addresses.
+/// let (check, _) = v2::parse(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00")?.complete().ok_or("incomplete")?;
+/// assert_eq!(check.command(), Command::Local);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
 pub enum Command {
@@ -84,6 +102,21 @@ impl Family {
 }
 
 /// The transport protocol in the low nibble of byte 13.
+///
+/// ```
+/// use proxy_wire::v2::{self, Protocol};
+/// use proxy_wire::Encode;
+/// use std::net::SocketAddr;
+///
+/// // A UDP flow relayed for a client: DGRAM, with the family taken from the addresses.
+/// let (src, dst): (SocketAddr, SocketAddr) = ("[2001:db8::1]:5353".parse()?, "[2001:db8::2]:53".parse()?);
+/// let mut buf = [0u8; 64];
+/// let n = v2::Builder::proxy(Protocol::Dgram, (src, dst)).encode(&mut buf)?;
+/// assert_eq!(buf[13], 0x22); // AF_INET6 in the high nibble, DGRAM in the low one
+/// let (header, _) = v2::parse(&buf[..n])?.complete().ok_or("incomplete")?;
+/// assert_eq!(header.protocol(), Protocol::Dgram);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::exhaustive_enums)] // other values are invalid on the wire
 pub enum Protocol {

@@ -1,4 +1,5 @@
-//! The tokio [`Acceptor`].
+//! The tokio [`Acceptor`]: each header read on its own task under the [`AcceptorConfig`]'s
+//! policy and timeout.
 
 #![forbid(unsafe_code)]
 
@@ -10,12 +11,12 @@ use std::io;
 
 use ::tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use ::tokio::task::JoinSet;
-use ::tokio::time::Instant;
 
-use super::{detect_tcp, exact_peel};
-use crate::io::acceptor::{refused, rejected, stalled};
-use crate::io::{timed_out, AcceptError, Accepted, AcceptorConfig, Detect, HeaderPolicy};
-use crate::ParserConfig;
+use crate::config::ParserConfig;
+use crate::io::accepted::{AcceptError, Accepted};
+use crate::io::policy::{AcceptorConfig, HeaderPolicy};
+use crate::io::sans::{decide, Action, Deadline};
+use crate::io::tokio::read::{detect_tcp, peel_until};
 
 type Outcome = Result<Accepted<TcpStream>, AcceptError>;
 
@@ -69,7 +70,7 @@ impl Acceptor {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let acceptor = Acceptor::new(listener, AcceptorConfig::new());
-    /// assert_eq!(acceptor.pending(), 0);
+    /// assert!(acceptor.local_addr()?.ip().is_loopback());
     /// # Ok::<(), std::io::Error>(())
     /// # })?;
     /// # Ok::<(), std::io::Error>(())
@@ -119,22 +120,6 @@ impl Acceptor {
         self.listener.local_addr()
     }
 
-    /// How many accepted connections are still awaiting their header (or waiting to be
-    /// returned by [`accept`](Acceptor::accept)).
-    ///
-    /// ```
-    /// # use proxy_wire::io::{tokio::Acceptor, AcceptorConfig};
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-    /// let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new()).await?;
-    /// assert_eq!(acceptor.pending(), 0);
-    /// # Ok::<(), std::io::Error>(())
-    /// # })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn pending(&self) -> usize {
-        self.tasks.len()
-    }
-
     /// Waits for the next connection that passed its policy, or the next per-connection
     /// error (that connection is already closed; call `accept` again).
     ///
@@ -158,23 +143,9 @@ impl Acceptor {
         poll_fn(|cx| self.poll_accept(cx)).await
     }
 
-    /// Polls for the next result of [`accept`](Acceptor::accept), for hand-written futures
-    /// and streams.
-    ///
-    /// ```
-    /// use proxy_wire::io::{tokio::Acceptor, AcceptorConfig};
-    /// use std::future::poll_fn;
-    /// use std::task::Poll;
-    ///
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
-    /// let mut acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new()).await?;
-    /// let nothing_yet = poll_fn(|cx| Poll::Ready(acceptor.poll_accept(cx).is_pending())).await;
-    /// assert!(nothing_yet);
-    /// # Ok::<(), std::io::Error>(())
-    /// # })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Outcome> {
+    /// One step of [`accept`](Acceptor::accept): take connections off the listener while
+    /// fewer than `max_pending` await their header, then return the first finished one.
+    fn poll_accept(&mut self, cx: &mut Context<'_>) -> Poll<Outcome> {
         while self.tasks.len() < self.config.max_pending {
             match self.listener.poll_accept(cx) {
                 Poll::Ready(Ok((stream, peer))) => {
@@ -200,7 +171,7 @@ impl Acceptor {
 
 /// Applies `policy` to a freshly accepted connection, on its own task.
 async fn handshake(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     policy: HeaderPolicy,
     parser: ParserConfig,
@@ -208,33 +179,17 @@ async fn handshake(
 ) -> Outcome {
     let fail = |e| AcceptError::connection(peer, e);
     let local = stream.local_addr().map_err(fail)?;
-    let deadline = Instant::now() + timeout;
-    let header = match policy {
-        HeaderPolicy::Reject => return Err(fail(rejected(peer))),
-        HeaderPolicy::Skip => None,
-        HeaderPolicy::Require => Some(peel(&mut stream, &parser, deadline).await.map_err(fail)?),
-        HeaderPolicy::OptionalSpoofable => {
-            match detect_tcp(&stream, deadline).await.map_err(fail)? {
-                Detect::Header => Some(peel(&mut stream, &parser, deadline).await.map_err(fail)?),
-                Detect::NoHeader => None,
-                Detect::NeedMore => return Err(fail(stalled())),
+    let deadline = Deadline::after(Some(timeout));
+    let mut detected = None;
+    let header = loop {
+        match decide(policy, peer, detected) {
+            Action::Look => detected = Some(detect_tcp(&stream, deadline).await.map_err(fail)?),
+            Action::Read => {
+                break Some(peel_until(&stream, &parser, deadline).await.map_err(fail)?)
             }
+            Action::Pass => break None,
+            Action::Fail(e) => return Err(fail(e)),
         }
-        HeaderPolicy::Refuse => match detect_tcp(&stream, deadline).await.map_err(fail)? {
-            Detect::Header => return Err(fail(refused())),
-            Detect::NoHeader => None,
-            Detect::NeedMore => return Err(fail(stalled())),
-        },
     };
-    Ok(Accepted::new(stream, peer, local, policy, header))
-}
-
-async fn peel(
-    stream: &mut TcpStream,
-    parser: &ParserConfig,
-    deadline: Instant,
-) -> io::Result<crate::OwnedHeader> {
-    ::tokio::time::timeout_at(deadline, exact_peel(stream, parser))
-        .await
-        .map_err(|_| timed_out())?
+    Ok(Accepted::new(stream, peer, local, header))
 }
