@@ -118,6 +118,19 @@ fn fuzz_parse_v1_line_that_cannot_end_within_107_bytes() {
 /// `InvalidV1` ("LF without CR" at 106) while their 106-byte prefix was already `V1TooLong`,
 /// so the std adapter, reading one byte at a time, reported a different error than the whole
 /// input gives. A byte at 106 only counts when a CR at 105 may start the CRLF there.
+/// libFuzzer runs the empty input first: `parse_v2` held the owned header and the size-limited
+/// parser to v2's answer for it (16 more bytes), but both auto-detect (15, a v1 line's minimum).
+#[test]
+fn fuzz_parse_v2_empty_and_one_byte_inputs() {
+    for data in [&b""[..], b"P", b"\r", b"\0"] {
+        checks::parse(data);
+        checks::parse_v1(data);
+        checks::parse_v2(data);
+        checks::split(data);
+        checks::parse_crc(data);
+    }
+}
+
 #[test]
 fn fuzz_stream_v1_error_at_byte_106_agrees_with_its_prefix() {
     let crash = b"\x03\x00\x00\x00PROXY UNKNOWN 169.0.\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'\x00'\x0065535&\x00\x00\x00\x03\x01\x00\x00PROXY TCP6 21:3::47:8F 8E0::ABBD:1.22.3.4 1 2z\x0a";

@@ -62,18 +62,27 @@ pub fn parse(buf: &[u8]) -> Result<Status<Header>, ParseError> {
 /// field by field): copied as one finished block, its load of just-stored fields could not be
 /// forwarded (bench case parse/v1_tcp4).
 ///
-/// Whole, well-formed lines take a fast path; the precise parser answers everything else
-/// (the fuzz target `fast_precise` and the unit tests below compare the two).
+/// The health-check line is answered inline, everything else one call away.
 #[inline(always)]
 pub(crate) fn parse_as<H>(
     buf: &[u8],
     wrap: impl FnOnce(Header) -> H,
 ) -> Result<Status<H>, ParseError> {
-    let complete = |header, consumed| Ok(Status::Complete { header, consumed });
     if buf.first_chunk() == Some(UNKNOWN_LINE) {
-        // The health-check line: two word compares.
-        return complete(wrap(Header::Unknown), V1_MIN_LEN);
+        // Two word compares.
+        return Ok(Status::Complete {
+            header: wrap(Header::Unknown),
+            consumed: V1_MIN_LEN,
+        });
     }
+    parse_line(buf, wrap)
+}
+
+/// Whole, well-formed lines take a fast path; the precise parser answers everything else
+/// (the fuzz target `fast_precise` and the unit tests below compare the two).
+#[inline(never)]
+fn parse_line<H>(buf: &[u8], wrap: impl FnOnce(Header) -> H) -> Result<Status<H>, ParseError> {
+    let complete = |header, consumed| Ok(Status::Complete { header, consumed });
     if fast::is_tcp4(buf) {
         if let Some((src, dst, consumed)) = fast::tcp4_parts(buf) {
             return complete(wrap(Header::Tcp4 { src, dst }), consumed);

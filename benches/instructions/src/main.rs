@@ -19,6 +19,14 @@ fn main() {
         v2::TlvSpec::UniqueId(&[7; 32]),
         v2::TlvSpec::Noop(13),
     ];
+    let subs = [v2::TlvSpec::SslVersion("TLSv1.3"), v2::TlvSpec::SslCn("client.example")];
+    let ssl_tlvs = [
+        v2::TlvSpec::Alpn(b"h2"),
+        v2::TlvSpec::Authority("example.com"),
+        v2::TlvSpec::UniqueId(&[7; 32]),
+        v2::TlvSpec::Ssl(v2::SslClient(7), 0, &subs),
+        v2::TlvSpec::Noop(13),
+    ];
     let mut enc = vec![0u8; 256];
     let mut input: Vec<u8> = match case.as_str() {
         "v1_tcp4" => b"PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n".to_vec(),
@@ -35,7 +43,7 @@ fn main() {
                 .unwrap();
             enc[..n].to_vec()
         }
-        "v2_local" | "enc_v2_local" => {
+        "v2_local" | "enc_v2_local" | "put_v2_local" | "put_v2_tcp4" | "put_v2_tlvs" | "put_v2_ssl_crc" => {
             let n = v2::Builder::local().encode(&mut enc).unwrap();
             enc[..n].to_vec()
         }
@@ -51,7 +59,31 @@ fn main() {
     };
     input.extend_from_slice(b"GET / HTTP/1.1\r\n");
     let mut acc = 0u64;
-    if case.starts_with("enc_") {
+    if let Some(rest) = case.strip_prefix("put_") {
+        // as a user fills a Vec: sized by `encoded_len`, then `encode` into it
+        let t;
+        let b = match rest {
+            "v2_tcp4" => v2::Builder::proxy(v2::Protocol::Stream, (src, dst)),
+            "v2_tlvs" => {
+                t = &tlvs[..];
+                v2::Builder::proxy(v2::Protocol::Stream, (src, dst)).tlvs(t)
+            }
+            "v2_ssl_crc" => {
+                t = &ssl_tlvs[..];
+                v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
+                    .tlvs(t)
+                    .crc32c(true)
+            }
+            _ => v2::Builder::local(),
+        };
+        let mut out = Vec::with_capacity(512);
+        for _ in 0..n {
+            let b = black_box(&b);
+            out.clear();
+            out.resize(b.encoded_len(), 0);
+            acc += black_box(b.encode(&mut out).unwrap()) as u64;
+        }
+    } else if case.starts_with("enc_") {
         let b = match case.as_str() {
             "enc_v2_tcp4" => v2::Builder::proxy(v2::Protocol::Stream, (src, dst)),
             "enc_v2_tcp6" => v2::Builder::proxy(v2::Protocol::Stream, (src6, dst6)),
