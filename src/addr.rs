@@ -63,6 +63,7 @@ impl<'a> Addresses<'a> {
     /// let Ok(Status::Complete { header, .. }) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n") else { panic!() };
     /// assert_eq!(header.addresses().source(), Some("192.0.2.1:1000".parse().unwrap()));
     /// ```
+    #[inline]
     pub fn source(&self) -> Option<SocketAddr> {
         match *self {
             Self::Inet { src, .. } => Some(SocketAddr::V4(src)),
@@ -78,6 +79,7 @@ impl<'a> Addresses<'a> {
     ///
     /// assert_eq!(Addresses::Unspec.destination(), None);
     /// ```
+    #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
         match *self {
             Self::Inet { dst, .. } => Some(SocketAddr::V4(dst)),

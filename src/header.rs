@@ -42,6 +42,8 @@ impl<'a> Header<'a> {
         }
     }
 
+    // The accessors a server calls on every connection are `#[inline]`: in a build without
+    // LTO a call into this crate costs more than they do (benches/instructions, v2_local).
     /// The carried addresses; `Unspec` for v1 `UNKNOWN`, v2 `LOCAL` and v2 family `UNSPEC`,
     /// where the receiver uses the real connection's addresses.
     ///
@@ -50,6 +52,7 @@ impl<'a> Header<'a> {
     /// let (h, _) = parse(b"PROXY UNKNOWN\r\n").unwrap().complete().unwrap();
     /// assert_eq!(h.addresses(), Addresses::Unspec);
     /// ```
+    #[inline]
     pub fn addresses(&self) -> Addresses<'a> {
         match self {
             Self::V1(h) => h.addresses(),
@@ -64,6 +67,7 @@ impl<'a> Header<'a> {
     /// let (h, _) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n").unwrap().complete().unwrap();
     /// assert_eq!(h.source(), Some("192.0.2.1:1000".parse().unwrap()));
     /// ```
+    #[inline]
     pub fn source(&self) -> Option<SocketAddr> {
         self.addresses().source()
     }
@@ -75,6 +79,7 @@ impl<'a> Header<'a> {
     /// let (h, _) = parse(b"PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n").unwrap().complete().unwrap();
     /// assert_eq!(h.destination(), Some("192.0.2.2:80".parse().unwrap()));
     /// ```
+    #[inline]
     pub fn destination(&self) -> Option<SocketAddr> {
         self.addresses().destination()
     }
@@ -102,6 +107,7 @@ impl<'a> Header<'a> {
     /// let (h, _) = parse(b"PROXY UNKNOWN\r\n").unwrap().complete().unwrap();
     /// assert_eq!(h.tlvs().count(), 0);
     /// ```
+    #[inline]
     pub fn tlvs(&self) -> v2::Tlvs<'a> {
         match self {
             Self::V1(_) => v2::Tlvs::new(&[], 0),

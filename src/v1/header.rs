@@ -73,6 +73,7 @@ impl Header {
     }
 
     /// The addresses, as shared with v2 (`Unspec` for `UNKNOWN`).
+    #[inline]
     pub(crate) fn addresses(&self) -> Addresses<'static> {
         match *self {
             Self::Tcp4 { src, dst } => Addresses::Inet { src, dst },

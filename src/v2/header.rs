@@ -142,6 +142,7 @@ impl<'a> Header<'a> {
     /// let header = v2::parse(b"\r\n\r\n\0\r\nQUIT\n\x20\x00\x00\x00").unwrap().complete().unwrap().0;
     /// assert_eq!(header.addresses(), Addresses::Unspec);
     /// ```
+    #[inline]
     pub fn addresses(&self) -> Addresses<'a> {
         let b = self.buf;
         if self.command() == Command::Local {
@@ -196,6 +197,7 @@ impl<'a> Header<'a> {
     /// let types: Vec<u8> = header.tlvs().map(|t| t.tlv_type().0).collect();
     /// assert_eq!(types, [0x01, 0xe0]);
     /// ```
+    #[inline]
     pub fn tlvs(&self) -> Tlvs<'a> {
         let b = self.buf;
         match self.tlv_area_start() {
