@@ -285,6 +285,50 @@ impl ParseError {
             Self::ChecksumMismatch { .. } => "bad-checksum",
         }
     }
+
+    /// Where in the input the error is: the offset of the byte or field it is about, for logs
+    /// that show the bad byte. `None` for errors about the input as a whole (a disabled
+    /// version, a checksum, a length that does not fit, the wrong transport) and for
+    /// [`ParseError::InvalidTlvValue`], which is found when decoding a [`Tlv`](crate::v2::Tlv)
+    /// on its own.
+    ///
+    /// | variant | offset |
+    /// |---|---|
+    /// | those with an `offset` field | that field |
+    /// | `UnsupportedVersion`, `InvalidCommand` | 12 (the version and command byte) |
+    /// | `InvalidFamilyProtocol` | 13 |
+    /// | `AddressBlockTooShort`, `V2TooLong` | 14 (the `len` field) |
+    /// | `TrailingBytes` | the first byte after the header |
+    ///
+    /// ```
+    /// let err = proxy_wire::parse(b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n").unwrap_err();
+    /// assert_eq!(err.offset(), Some(30));
+    /// let err = proxy_wire::parse(b"\r\n\r\n\0\r\nQUIT\n\x21\x44\x00\x00").unwrap_err();
+    /// assert_eq!(err.offset(), Some(13));
+    /// ```
+    pub const fn offset(&self) -> Option<usize> {
+        match *self {
+            Self::NotProxyHeader { offset, .. }
+            | Self::InvalidV1 { offset, .. }
+            | Self::BadAddress { offset, .. }
+            | Self::BadPort { offset, .. }
+            | Self::TlvHeaderTruncated { offset, .. }
+            | Self::TlvOverrun { offset, .. }
+            | Self::SslTooShort { offset, .. }
+            | Self::Crc32cLength { offset, .. }
+            | Self::UniqueIdTooLong { offset, .. } => Some(offset),
+            Self::UnsupportedVersion { .. } | Self::InvalidCommand { .. } => Some(12),
+            Self::InvalidFamilyProtocol { .. } => Some(13),
+            Self::AddressBlockTooShort { .. } | Self::V2TooLong { .. } => Some(14),
+            Self::TrailingBytes { header, .. } => Some(header),
+            Self::VersionDisabled { .. }
+            | Self::V1TooLong
+            | Self::InvalidTlvValue { .. }
+            | Self::ChecksumMismatch { .. }
+            | Self::Truncated { .. }
+            | Self::WrongTransport { .. } => None,
+        }
+    }
 }
 
 /// Why a header could not be encoded. Nothing is written to the output when this is returned.

@@ -667,3 +667,17 @@ fn dropping_the_acceptor_stops_it() {
     };
     assert!(refused);
 }
+
+/// A peeled socket is still that socket: its descriptor, for socket options and event loops.
+#[cfg(unix)]
+#[test]
+fn peeled_stream_exposes_the_socket_descriptor() {
+    use std::os::fd::{AsFd, AsRawFd};
+    let (mut client, server) = pair();
+    client.write_all(b"PROXY UNKNOWN\r\nhi").unwrap();
+    let fd = server.as_raw_fd();
+    let (_, peeled) = read_header(server, &ParserConfig::new()).unwrap();
+    assert_eq!(peeled.as_raw_fd(), fd);
+    let same = TcpStream::from(peeled.as_fd().try_clone_to_owned().unwrap());
+    assert_eq!(same.peer_addr().unwrap(), client.local_addr().unwrap());
+}

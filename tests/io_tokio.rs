@@ -485,3 +485,17 @@ fn check_reply(reply: &[u8], data: &[u8], src: SocketAddr) {
     assert_eq!(reply[..32], sha(data), "payload hash differs");
     assert_eq!(std::str::from_utf8(&reply[32..]).unwrap(), src.to_string());
 }
+
+/// A peeled tokio socket is still that socket: its descriptor, for socket options.
+#[cfg(unix)]
+#[tokio::test]
+async fn peeled_stream_exposes_the_socket_descriptor() {
+    use std::os::fd::{AsFd, AsRawFd};
+    let (mut client, server) = pair().await;
+    client.write_all(b"PROXY UNKNOWN\r\nhi").await.unwrap();
+    let fd = server.as_raw_fd();
+    let (_, peeled) = read_header(server, &DEFAULT).await.unwrap();
+    assert_eq!(peeled.as_raw_fd(), fd);
+    let same = std::net::TcpStream::from(peeled.as_fd().try_clone_to_owned().unwrap());
+    assert_eq!(same.peer_addr().unwrap(), client.local_addr().unwrap());
+}

@@ -1230,3 +1230,135 @@ fn owned_header_wraps_exactly_one_header() {
         }
     );
 }
+
+// ---------------------------------------------------------------- error offsets
+
+/// `ParseError::offset` points at the byte or field each error is about.
+#[test]
+fn error_offsets_point_at_the_culprit() {
+    let line = b"PROXY TCP4 1.2.3.4 5.6.7.8 80 65536\r\n";
+    let e = err(line);
+    assert!(matches!(e, ParseError::BadPort { offset: 30, .. }), "{e:?}");
+    assert_eq!(e.offset(), Some(30));
+    assert!(line[30..].starts_with(b"65536"));
+
+    let e = err(b"PROXY TCP4 1.2.3.x 5.6.7.8 80 443\r\n");
+    assert_eq!((e.category(), e.offset()), ("bad-address", Some(11)));
+    let e = err(b"PROXY TCP5 1.2.3.4 5.6.7.8 80 443\r\n");
+    assert_eq!(e.category(), "invalid-v1");
+    assert_eq!(e.offset(), Some(6));
+    let e = err(b"GET / HTTP/1.1\r\n");
+    assert_eq!(e.offset(), Some(0));
+    let e = err(b"PROXZ");
+    assert_eq!(
+        e,
+        ParseError::NotProxyHeader {
+            offset: 4,
+            byte: b'Z'
+        }
+    );
+    assert_eq!(e.offset(), Some(4));
+    assert_eq!(err(&[b'P'; 120]).offset(), Some(1));
+    let mut long = b"PROXY UNKNOWN ".to_vec();
+    long.resize(108, b'x');
+    assert_eq!(
+        (err(&long), err(&long).offset()),
+        (ParseError::V1TooLong, None)
+    );
+
+    // v2: the version and command byte, byte 13, the length field.
+    let e = err(&v2(0x31, 0x11, &INET_BLOCK));
+    assert_eq!(
+        (e, e.offset()),
+        (ParseError::UnsupportedVersion { version: 3 }, Some(12))
+    );
+    let e = err(&v2(0x23, 0x11, &INET_BLOCK));
+    assert_eq!(
+        (e, e.offset()),
+        (ParseError::InvalidCommand { command: 3 }, Some(12))
+    );
+    let e = err(&v2(0x21, 0x44, &[]));
+    assert_eq!(
+        (e, e.offset()),
+        (ParseError::InvalidFamilyProtocol { byte: 0x44 }, Some(13))
+    );
+    let e = err(&v2(0x21, 0x11, &INET_BLOCK[..4]));
+    assert!(
+        matches!(
+            e,
+            ParseError::AddressBlockTooShort {
+                len: 4,
+                required: 12
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.offset(), Some(14));
+    let big = inet_with(&[
+        0x04, 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let e = ParserConfig::new()
+        .max_v2_header_len(40)
+        .parse(&big)
+        .unwrap_err();
+    assert_eq!(
+        (e, e.offset()),
+        (
+            ParseError::V2TooLong {
+                size: big.len(),
+                limit: 40
+            },
+            Some(14)
+        )
+    );
+
+    // TLVs: the offset of the TLV's type byte in the header.
+    let tlv_at = 28;
+    let cases: [(&[u8], &str); 5] = [
+        (&[0x01, 0x00], "TlvHeaderTruncated"),
+        (&[0x01, 0x00, 0x09, b'h'], "TlvOverrun"),
+        (&[0x20, 0x00, 0x01, 0x00], "SslTooShort"),
+        (&[0x03, 0x00, 0x01, 0x00], "Crc32cLength"),
+        (&[0x05, 0x00, 0x81], "UniqueIdTooLong"),
+    ];
+    for (tlvs, variant) in cases {
+        let mut tlvs = tlvs.to_vec();
+        if variant == "UniqueIdTooLong" {
+            tlvs.resize(3 + 0x81, 7);
+        }
+        let e = err(&inet_with(&tlvs));
+        assert!(format!("{e:?}").starts_with(variant), "{variant}: {e:?}");
+        assert_eq!(e.offset(), Some(tlv_at), "{e:?}");
+    }
+
+    // Whole-input errors have none; trailing bytes start right after the header.
+    let e = ParserConfig::new()
+        .accept_v1(false)
+        .parse(b"PROXY UNKNOWN\r\n")
+        .unwrap_err();
+    assert_eq!(
+        (e, e.offset()),
+        (ParseError::VersionDisabled { version: 1 }, None)
+    );
+    let mut crc = inet_with(&[0x03, 0x00, 0x04, 0, 0, 0, 0]);
+    let n = crc.len();
+    crc[n - 1] ^= 1;
+    let e = err(&crc);
+    assert!(matches!(e, ParseError::ChecksumMismatch { .. }), "{e:?}");
+    assert_eq!(e.offset(), None);
+    let e = proxy_wire::parse_datagram(b"PROXY UNKNOWN\r\nping").unwrap_err();
+    assert_eq!(e.offset(), None);
+    let e = OwnedHeader::new(b"PROXY UNKNOWN\r\nGET".to_vec()).unwrap_err();
+    assert_eq!((e.offset(), e.category()), (Some(15), "invalid-v2"));
+    let e = OwnedHeader::new(b"PROXY UNKNOWN".to_vec()).unwrap_err();
+    assert_eq!(e.offset(), None);
+    let bad_gcp = inet_with(&[0xE0, 0x00, 0x03, 1, 2, 3]);
+    let (h, _) = complete(&bad_gcp);
+    let e = h.tlvs().next().unwrap().value().unwrap_err();
+    assert!(
+        matches!(e, ParseError::InvalidTlvValue { tlv_type: 0xE0, .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.offset(), None);
+}

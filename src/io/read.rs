@@ -188,6 +188,38 @@ impl<R: Write> Write for Peeled<R> {
     }
 }
 
+/// The inner stream's descriptor, for socket options and event loops. Bytes read past the
+/// header wait in the `Peeled` itself, not in the socket: read them (or check
+/// [`Peeled::into_inner`]'s leftover) before waiting for the descriptor to become readable.
+///
+/// ```
+/// use std::io::Write;
+/// use std::net::{TcpListener, TcpStream};
+/// use std::os::fd::AsRawFd;
+///
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// TcpStream::connect(listener.local_addr()?)?.write_all(b"PROXY UNKNOWN\r\n")?;
+/// let (stream, _) = listener.accept()?;
+/// let fd = stream.as_raw_fd();
+/// let (_header, peeled) = proxy_wire::io::read_header(stream, &proxy_wire::ParserConfig::new())?;
+/// assert_eq!(peeled.as_raw_fd(), fd);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(unix)]
+impl<R: std::os::fd::AsFd> std::os::fd::AsFd for Peeled<R> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.inner.as_fd()
+    }
+}
+
+/// As [`AsFd`](std::os::fd::AsFd) for `Peeled`.
+#[cfg(unix)]
+impl<R: std::os::fd::AsRawFd> std::os::fd::AsRawFd for Peeled<R> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.as_raw_fd()
+    }
+}
+
 /// Reads exactly the header off `stream`, and nothing past it: the stream is left at the
 /// first byte of data, for any TLS or HTTP library to take as it is.
 ///
