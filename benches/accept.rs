@@ -10,7 +10,7 @@
 //! client with an RST, so no TIME_WAIT piles up). Client and server run on one thread, so
 //! the figure is the full per-connection cost of both sides.
 //!
-//! Run: `cargo bench --bench accept`. At the end it prints, per case, the mean of each side
+//! Run: `cargo bench -p proxy-wire-bench --bench accept`. At the end it prints, per case, the mean of each side
 //! and their ratio.
 
 use std::io::{Read, Write};

@@ -1,5 +1,5 @@
 //! This crate side by side with every other Rust PROXY protocol crate, on the same headers doing
-//! the same work: `cargo bench --bench compare`.
+//! the same work: `cargo bench -p proxy-wire-bench --bench compare`.
 //!
 //! * parse: the crate's auto-detecting entry point on the header bytes, then the addresses, every
 //!   TLV and every SSL sub-TLV walked (text values UTF-8 checked), the CRC32C verified where the
@@ -221,14 +221,14 @@ fn main() {
 }
 
 /// Where criterion writes its estimates: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
-/// else `target/criterion` in this package (set explicitly so the summary finds them).
+/// else the workspace's `target/criterion` (set explicitly so the summary finds them).
 fn criterion_home() -> PathBuf {
     if let Some(p) = std::env::var_os("CRITERION_HOME") {
         return p.into();
     }
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(t) => Path::new(&t).join("criterion"),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/criterion"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"),
     }
 }
 

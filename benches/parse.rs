@@ -1,5 +1,5 @@
 //! What one header costs per connection, to parse and to encode, for every header shape of
-//! the issue: `cargo bench --bench parse`.
+//! the issue: `cargo bench -p proxy-wire-bench --bench parse`.
 //!
 //! `parse/*` is the full job a server does: `proxy_wire::parse`, the addresses, every TLV
 //! decoded and every SSL sub-TLV, the CRC32C verified. `parse/v2_tlvs_crc` against

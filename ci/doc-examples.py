@@ -3,7 +3,7 @@
 
 Reads rustdoc's JSON output of the crate; build it first with
 
-    RUSTC_BOOTSTRAP=1 cargo rustdoc --all-features -- -Zunstable-options --output-format json
+    RUSTC_BOOTSTRAP=1 cargo rustdoc -p proxy-wire --all-features -- -Zunstable-options --output-format json
 
 Public means reachable in the public API, decided exactly as ci/public-api.py decides it (this
 script loads that file). Checked: structs, enums, unions, traits, free functions, inherent methods
@@ -88,7 +88,7 @@ def main() -> int:
         items = checked_items(pa, pa.Api(doc))
     except OSError as e:
         print(f"ci/doc-examples.py: cannot read {args.json} ({e.strerror}); build it with:\n"
-              "  RUSTC_BOOTSTRAP=1 cargo rustdoc --all-features -- -Zunstable-options "
+              "  RUSTC_BOOTSTRAP=1 cargo rustdoc -p proxy-wire --all-features -- -Zunstable-options "
               "--output-format json", file=sys.stderr)
         return 2
     except pa.ApiError as e:

@@ -137,7 +137,7 @@ class ApiError(Exception):
 
 def build_json(target_dir: Path) -> Path:
     env = dict(os.environ, RUSTC_BOOTSTRAP="1", CARGO_TARGET_DIR=str(target_dir))
-    cmd = ["cargo", "rustdoc", "--quiet", "--lib", "--all-features", "--", *RUSTDOC_ARGS]
+    cmd = ["cargo", "rustdoc", "--quiet", "-p", CRATE.replace("_", "-"), "--lib", "--all-features", "--", *RUSTDOC_ARGS]
     subprocess.run(cmd, cwd=REPO, env=env, check=True, stdout=sys.stderr)
     return target_dir / "doc" / f"{CRATE}.json"
 

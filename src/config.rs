@@ -149,9 +149,14 @@ impl ParserConfig {
     }
 
     /// [`ParserConfig::parse`] for bytes read off a stream (TCP) connection, as the `io`
-    /// adapters do: a v2 PROXY header for DGRAM is [`ParseError::WrongTransport`], since its
-    /// addresses describe some other flow than this connection's client.
-    #[cfg(feature = "std")]
+    /// adapters and the `embedded` readers do: a v2 PROXY header for DGRAM is
+    /// [`ParseError::WrongTransport`], since its addresses describe some other flow than this
+    /// connection's client.
+    #[cfg(any(
+        feature = "std",
+        feature = "embedded-io",
+        feature = "embedded-io-async"
+    ))]
     pub(crate) fn parse_stream<'a>(&self, buf: &'a [u8]) -> Result<Status<Header<'a>>, ParseError> {
         let status = self.parse(buf)?;
         if let Status::Complete {
@@ -215,11 +220,30 @@ impl ParserConfig {
                 }
                 Ok((header, buf.get(consumed..).unwrap_or(&[])))
             }
-            Status::Incomplete { needed } => Err(ParseError::Truncated {
-                version: if buf.first() == Some(&b'P') { 1 } else { 2 },
-                available: buf.len(),
-                needed: needed.get(),
-            }),
+            Status::Incomplete { needed } => Err(truncated(buf, needed)),
         }
+    }
+
+    /// Parses `bytes` that must be exactly one whole header, as an owned header's are: a
+    /// short one is [`ParseError::Truncated`], one followed by more bytes
+    /// [`ParseError::TrailingBytes`].
+    pub(crate) fn parse_whole<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>, ParseError> {
+        match self.parse(bytes)? {
+            Status::Complete { header, consumed } if consumed == bytes.len() => Ok(header),
+            Status::Complete { consumed, .. } => Err(ParseError::TrailingBytes {
+                header: consumed,
+                available: bytes.len(),
+            }),
+            Status::Incomplete { needed } => Err(truncated(bytes, needed)),
+        }
+    }
+}
+
+/// `buf` ends inside a header that needs at least `needed` more bytes.
+fn truncated(buf: &[u8], needed: NonZeroUsize) -> ParseError {
+    ParseError::Truncated {
+        version: if buf.first() == Some(&b'P') { 1 } else { 2 },
+        available: buf.len(),
+        needed: needed.get(),
     }
 }

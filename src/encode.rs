@@ -64,6 +64,53 @@ pub trait Encode {
     /// ```
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError>;
 
+    /// Writes one datagram into `out`: the header, then `payload` (a header is never split
+    /// from its datagram, so there is no streaming form). Returns the datagram's length.
+    /// Only a header that describes a datagram may be sent: a v2 PROXY header for DGRAM, or
+    /// v2 LOCAL, or v2 UNSPEC, as [`ParserConfig::parse_datagram`](crate::ParserConfig::parse_datagram)
+    /// accepts.
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferTooSmall`] if `out` cannot hold header and payload,
+    /// [`EncodeError::WrongTransport`] for a v1 header or a v2 one for STREAM, or the reason
+    /// the header cannot be encoded. Nothing is written then.
+    ///
+    /// ```
+    /// use proxy_wire::{v2, Encode, EncodeError, ParserConfig};
+    ///
+    /// let (client, server) = ("192.0.2.1:5000".parse()?, "192.0.2.2:53".parse()?);
+    /// let header = v2::Builder::proxy(v2::Protocol::Dgram, (client, server));
+    /// let mut datagram = [0u8; 1500];
+    /// let n = header.encode_datagram(b"query", &mut datagram)?;
+    /// let (parsed, payload) = ParserConfig::new().parse_datagram(&datagram[..n])?;
+    /// assert_eq!((parsed.source(), payload), (Some(client), &b"query"[..]));
+    ///
+    /// let stream = v2::Builder::proxy(v2::Protocol::Stream, (client, server));
+    /// assert_eq!(
+    ///     stream.encode_datagram(b"query", &mut datagram),
+    ///     Err(EncodeError::WrongTransport { version: 2 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn encode_datagram(&self, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        let len = self.encoded_len();
+        let needed = len.saturating_add(payload.len());
+        if out.len() < needed {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                available: out.len(),
+            });
+        }
+        let (head, tail) = out.split_at_mut(len);
+        let n = self.encode(head)?;
+        if let Some(version) = stream_version(&head[..n]) {
+            head[..n].fill(0); // nothing written on error
+            return Err(EncodeError::WrongTransport { version });
+        }
+        tail[..payload.len()].copy_from_slice(payload);
+        Ok(n + payload.len())
+    }
+
     /// Writes the header into a [`bytes::BufMut`] and returns the bytes written. Checks
     /// `remaining_mut()` first, so it never panics.
     ///
@@ -110,6 +157,22 @@ pub trait Encode {
         let mut result = Ok(());
         let n = with_encoded(self, needed, |bytes| result = w.write_all(bytes))?;
         result.map(|()| n)
+    }
+}
+
+/// The version of an encoded header that describes a stream (v1, or a v2 PROXY header for
+/// STREAM), `None` for one that can describe a datagram. Checked against `parse_datagram`
+/// in tests/protocol.rs (`datagram_encoder_agrees_with_parse_datagram`).
+fn stream_version(header: &[u8]) -> Option<u8> {
+    match header {
+        [b'P', ..] => Some(1),
+        // Byte 12: version and command (PROXY = 1); byte 13: family and protocol (STREAM = 1).
+        [_, _, _, _, _, _, _, _, _, _, _, _, ver_cmd, fam_proto, ..]
+            if ver_cmd & 0x0F == 1 && fam_proto & 0x0F == 1 =>
+        {
+            Some(2)
+        }
+        _ => None,
     }
 }
 

@@ -125,12 +125,14 @@ pub enum ParseError {
         /// Bytes the family's address block needs.
         required: u16,
     },
-    /// Category `too-long`: the v2 header (`16 + len`) is larger than the configured limit.
+    /// Category `too-long`: the v2 header (`16 + len`) is larger than the configured limit
+    /// (or than the capacity of the [`ArrayHeader`](crate::ArrayHeader) it is meant for).
     #[error("v2 header of {size} bytes exceeds the configured limit of {limit} bytes")]
     V2TooLong {
         /// `16 + len`.
         size: usize,
-        /// The limit from [`ParserConfig::max_v2_header_len`](crate::ParserConfig::max_v2_header_len).
+        /// The limit from [`ParserConfig::max_v2_header_len`](crate::ParserConfig::max_v2_header_len),
+        /// or the `N` of an [`ArrayHeader<N>`](crate::ArrayHeader).
         limit: usize,
     },
     /// Category `bad-tlv`: fewer than 3 bytes remain for a TLV header.
@@ -200,7 +202,8 @@ pub enum ParseError {
         computed: u32,
     },
     /// Input that must hold a whole header (a datagram, or the bytes given to
-    /// [`OwnedHeader::new`](crate::OwnedHeader)) ends inside it. Its category
+    /// [`OwnedHeader::new`](crate::OwnedHeader) or [`ArrayHeader::new`](crate::ArrayHeader))
+    /// ends inside it. Its category
     /// is the version's structure error (`invalid-v1` or `invalid-v2`): a header is never split
     /// across datagrams.
     #[error("input of {available} bytes ends inside a v{version} header; at least {needed} more bytes were needed")]
@@ -227,8 +230,8 @@ pub enum ParseError {
         /// Whether the header came in a datagram (else on a stream).
         in_datagram: bool,
     },
-    /// Category `invalid-v2`: [`OwnedHeader::new`](crate::OwnedHeader) was given more bytes
-    /// than the header's length.
+    /// Category `invalid-v2`: [`OwnedHeader::new`](crate::OwnedHeader) or
+    /// [`ArrayHeader::new`](crate::ArrayHeader) was given more bytes than the header's length.
     #[error("{available} bytes given for a header of {header} bytes")]
     TrailingBytes {
         /// The header's length.
@@ -400,24 +403,88 @@ pub enum EncodeError {
         /// Byte 13 as it would be written.
         byte: u8,
     },
+    /// [`Encode::encode_datagram`](crate::Encode::encode_datagram) with a header that cannot
+    /// describe a datagram: a v1 line, or a v2 PROXY header for STREAM (a receiver's
+    /// [`parse_datagram`](crate::ParserConfig::parse_datagram) refuses both).
+    #[error("a v{version} PROXY header for a stream cannot be sent in a datagram")]
+    WrongTransport {
+        /// The header's version, 1 or 2.
+        version: u8,
+    },
 }
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<ParseError> for std::io::Error {
-    /// An [`InvalidData`](std::io::ErrorKind::InvalidData) error with the parse error as its
-    /// source.
+    /// An [`InvalidData`](std::io::ErrorKind::InvalidData) error, "invalid PROXY protocol
+    /// header", whose [`source`](core::error::Error::source) is the parse error: `{:#}` in
+    /// anyhow, or a walk over the sources, shows both.
+    ///
+    /// ```
+    /// use proxy_wire::ParseError;
+    /// use std::error::Error;
+    ///
+    /// let err = std::io::Error::from(proxy_wire::parse(b"GET / HTTP/1.1\r\n").unwrap_err());
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// let cause = err.source().and_then(|e| e.downcast_ref::<ParseError>());
+    /// assert!(matches!(cause, Some(ParseError::NotProxyHeader { offset: 0, .. })));
+    /// ```
     fn from(err: ParseError) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, err)
+        std::io::Error::new(std::io::ErrorKind::InvalidData, Invalid::Header(err))
     }
 }
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl From<EncodeError> for std::io::Error {
-    /// An [`InvalidInput`](std::io::ErrorKind::InvalidInput) error with the encode error as
-    /// its source.
+    /// An [`InvalidInput`](std::io::ErrorKind::InvalidInput) error, "cannot encode the PROXY
+    /// protocol header", whose [`source`](core::error::Error::source) is the encode error.
+    ///
+    /// ```
+    /// use proxy_wire::{Encode, EncodeError};
+    /// use std::error::Error;
+    ///
+    /// let err = std::io::Error::from(proxy_wire::v1::Header::Unknown.encode(&mut []).unwrap_err());
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// let cause = err.source().and_then(|e| e.downcast_ref::<EncodeError>());
+    /// assert!(matches!(cause, Some(EncodeError::BufferTooSmall { .. })));
+    /// ```
     fn from(err: EncodeError) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, err)
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, Invalid::Encode(err))
+    }
+}
+
+/// The error an `io::Error` holds for a parse or encode error. `io::Error::source` returns
+/// the *source* of the error it holds, so the crate's error must be one level down to be
+/// reachable through the chain.
+#[cfg(feature = "std")]
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Invalid {
+    #[error("invalid PROXY protocol header")]
+    Header(#[source] ParseError),
+    #[error("cannot encode the PROXY protocol header")]
+    Encode(#[source] EncodeError),
+}
+
+#[cfg(all(test, feature = "std"))]
+mod io_tests {
+    use super::*;
+    use core::error::Error;
+    use std::string::ToString;
+
+    #[test]
+    fn io_errors_chain_to_the_crate_error() {
+        let parse = ParseError::V1TooLong;
+        let err = std::io::Error::from(parse);
+        assert_eq!(err.to_string(), "invalid PROXY protocol header");
+        let source = err.source().and_then(|e| e.downcast_ref::<ParseError>());
+        assert_eq!(source, Some(&parse));
+
+        let encode = EncodeError::UniqueIdTooLong { len: 300 };
+        let err = std::io::Error::from(encode);
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(err.to_string(), "cannot encode the PROXY protocol header");
+        let source = err.source().and_then(|e| e.downcast_ref::<EncodeError>());
+        assert_eq!(source, Some(&encode));
     }
 }

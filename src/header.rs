@@ -28,6 +28,24 @@ pub enum Header<'a> {
 }
 
 impl<'a> Header<'a> {
+    /// The header whose bytes the parser accepted as exactly one header, from its decoded
+    /// line if it is a v1 one (a v2 header is a view over `bytes`): how the owned headers
+    /// and the `embedded` readers give it back without parsing again.
+    pub(crate) const fn from_checked(v1: Option<v1::Header>, bytes: &'a [u8]) -> Self {
+        match v1 {
+            Some(h) => Self::V1(h),
+            None => Self::V2(v2::Header::new_unchecked(bytes)),
+        }
+    }
+
+    /// The decoded line of a v1 header, the part of it that does not borrow the input.
+    pub(crate) const fn v1_line(&self) -> Option<v1::Header> {
+        match self {
+            Self::V1(h) => Some(*h),
+            Self::V2(_) => None,
+        }
+    }
+
     /// 1 or 2.
     ///
     /// ```

@@ -10,7 +10,8 @@
 //!   [`authority`](Header::authority), [`ssl`](Header::ssl) and the other TLVs, for either
 //!   version. Inside it, [`v1::Header`] is a plain value and [`v2::Header`] a zero-copy view
 //!   whose [`tlvs`](v2::Header::tlvs) iterate in wire order and decode lazily with
-//!   [`Tlv::value`](v2::Tlv::value). [`OwnedHeader`] (feature `alloc`) keeps one past its buffer.
+//!   [`Tlv::value`](v2::Tlv::value). [`OwnedHeader`] (feature `alloc`) keeps one past its buffer,
+//!   [`ArrayHeader`] too without an allocator, in a fixed-capacity array.
 //! * Everything that can be written implements [`Encode`]: [`v1::Header`], [`v2::Builder`],
 //!   a parsed [`v2::Header`] and [`Header`]. `encoded_len` is known up front, `encode` writes
 //!   into `&mut [u8]` and writes nothing on error.
@@ -26,6 +27,10 @@
 //!   one (`io::connect_with_header`), and accept connections under a trust policy with a header
 //!   timeout (`io::Acceptor`, `io::AcceptorConfig`, `io::HeaderPolicy`).
 //! * `io::tokio` (feature `tokio`): the same for tokio's `AsyncRead` and `TcpStream`.
+//! * `embedded` (features `embedded-io` and `embedded-io-async`, no std, no allocator): read
+//!   exactly the header off an `embedded_io::Read` or `embedded_io_async::Read` (embassy-net's
+//!   `TcpSocket`, say) into your buffer (`embedded::read_header`,
+//!   `embedded::read_header_async`).
 //! * `transparent` (feature `transparent`, Linux/Android): connect to a backend from the
 //!   client's own address, as HAProxy's `usesrc clientip` does.
 //!
@@ -36,6 +41,7 @@
 //! | bytes in a buffer | [`parse`], then `&buf[consumed..]` is the application's |
 //! | a `TcpStream` to hand to a TLS or HTTP library | `io::peel_tcp` (or `io::tokio::peel_tcp`) |
 //! | any other reader | `io::read_header` (or `io::tokio::read_header`) |
+//! | a `no_std` reader (embedded-io, embassy-net) | `embedded::read_header` (or `embedded::read_header_async`) |
 //! | a listener behind a load balancer | `io::Acceptor` with `AcceptorConfig::trust` |
 //! | a connection to open towards a PROXY-speaking server | `io::connect_with_header` |
 //! | a header to write into a buffer | [`Encode::encode`] on [`v1::Header`] or [`v2::Builder`] |
@@ -66,8 +72,15 @@ extern crate alloc;
 extern crate std;
 
 mod addr;
+mod array;
 mod config;
 mod copy;
+#[cfg(any(feature = "embedded-io", feature = "embedded-io-async"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "embedded-io", feature = "embedded-io-async")))
+)]
+pub mod embedded;
 mod encode;
 mod error;
 #[cfg(fuzzing)]
@@ -101,6 +114,7 @@ pub mod v2;
 pub mod conformance {}
 
 pub use addr::Addresses;
+pub use array::ArrayHeader;
 pub use config::ParserConfig;
 pub use encode::Encode;
 pub use error::{EncodeError, Endpoint, ParseError};

@@ -7,8 +7,7 @@ use alloc::vec::Vec;
 use crate::config::ParserConfig;
 use crate::error::ParseError;
 use crate::header::Header;
-use crate::status::Status;
-use crate::{v1, v2};
+use crate::v1;
 
 /// A complete header of either version that owns its bytes (TLVs included), so it outlives
 /// the buffer it was read into.
@@ -48,26 +47,7 @@ impl OwnedHeader {
     /// assert!(OwnedHeader::new(b"PROXY UNKN".to_vec()).is_err());
     /// ```
     pub fn new(bytes: Vec<u8>) -> Result<Self, ParseError> {
-        let (v1, consumed) = match ParserConfig::new().parse(&bytes)? {
-            Status::Complete {
-                header: Header::V1(h),
-                consumed,
-            } => (Some(h), consumed),
-            Status::Complete { consumed, .. } => (None, consumed),
-            Status::Incomplete { needed } => {
-                return Err(ParseError::Truncated {
-                    version: if bytes.first() == Some(&b'P') { 1 } else { 2 },
-                    available: bytes.len(),
-                    needed: needed.get(),
-                })
-            }
-        };
-        if consumed != bytes.len() {
-            return Err(ParseError::TrailingBytes {
-                header: consumed,
-                available: bytes.len(),
-            });
-        }
+        let v1 = ParserConfig::new().parse_whole(&bytes)?.v1_line();
         Ok(Self::from_checked(v1, bytes))
     }
 
@@ -87,10 +67,7 @@ impl OwnedHeader {
     /// # Ok::<(), proxy_wire::ParseError>(())
     /// ```
     pub fn header(&self) -> Header<'_> {
-        match self.v1 {
-            Some(h) => Header::V1(h),
-            None => Header::V2(v2::Header::new_unchecked(&self.bytes)),
-        }
+        Header::from_checked(self.v1, &self.bytes)
     }
 
     /// The header's bytes as they came on the wire.

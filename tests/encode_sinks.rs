@@ -77,7 +77,15 @@ fn write_to_reports_encode_errors_as_invalid_input_and_writes_nothing() {
     let mut w = Recorder::default();
     let err = b.write_to(&mut w).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("UNIQUE_ID of 129 bytes"), "{err}");
+    let cause = std::error::Error::source(&err).expect("the encode error is the source");
+    assert!(
+        cause.to_string().contains("UNIQUE_ID of 129 bytes"),
+        "{cause}"
+    );
+    assert_eq!(
+        cause.downcast_ref::<proxy_wire::EncodeError>(),
+        Some(&proxy_wire::EncodeError::UniqueIdTooLong { len: 129 })
+    );
     assert!(w.calls.is_empty());
 }
 

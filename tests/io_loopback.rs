@@ -2,6 +2,7 @@
 //! one write, garbage, timeouts, trust policies, and data delivered intact (hash compared).
 #![cfg(feature = "std")]
 
+use std::error::Error as _;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use proxy_wire::io::{
     connect_with_header, peel_tcp, read_header, Acceptor, AcceptorConfig, HeaderPolicy,
+    RejectReason,
 };
 use proxy_wire::{v1, v2, Encode, Header, OwnedHeader, ParseError, ParserConfig};
 use sha2::{Digest, Sha256};
@@ -189,7 +191,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
         .unwrap();
     let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
-    let parse = err.get_ref().unwrap().downcast_ref::<ParseError>().unwrap();
+    let parse = err.source().unwrap().downcast_ref::<ParseError>().unwrap();
     assert!(matches!(
         parse,
         ParseError::NotProxyHeader {
@@ -212,7 +214,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     client.write_all(&long).unwrap();
     let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(
-        err.get_ref().unwrap().downcast_ref::<ParseError>(),
+        err.source().unwrap().downcast_ref::<ParseError>(),
         Some(&ParseError::V1TooLong)
     );
 
@@ -232,7 +234,7 @@ fn exact_peel_rejects_garbage_and_truncation() {
     client.write_all(&bad).unwrap();
     let err = peel(&server, Some(T)).unwrap_err();
     assert!(matches!(
-        err.get_ref().unwrap().downcast_ref::<ParseError>(),
+        err.source().unwrap().downcast_ref::<ParseError>(),
         Some(ParseError::ChecksumMismatch { .. })
     ));
 }
@@ -344,7 +346,7 @@ fn generic_read_respects_config_and_reports_eof() {
     let config = ParserConfig::new().max_v2_header_len(100);
     let err = read_header(&v2_bytes()[..], &config).unwrap_err();
     assert!(matches!(
-        err.get_ref().unwrap().downcast_ref::<ParseError>(),
+        err.source().unwrap().downcast_ref::<ParseError>(),
         Some(ParseError::V2TooLong { limit: 100, .. })
     ));
     let err = read_header(&b"PROXY TCP4 1.2"[..], &ParserConfig::new()).unwrap_err();
@@ -467,7 +469,10 @@ fn acceptor_reports_bad_connections_and_keeps_serving() {
     let mut garbage = TcpStream::connect(addr).unwrap();
     garbage.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
     let err = acc.accept().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert!(matches!(
+        err.reason(),
+        RejectReason::Invalid(ParseError::NotProxyHeader { offset: 0, .. })
+    ));
     assert_eq!(err.peer_addr(), Some(garbage.local_addr().unwrap()));
     assert!(
         err.to_string().contains("not a PROXY") || err.to_string().contains("PROXY"),
@@ -480,7 +485,7 @@ fn acceptor_reports_bad_connections_and_keeps_serving() {
 
     let silent = TcpStream::connect(addr).unwrap();
     let err = acc.accept().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert_eq!(err.reason(), RejectReason::TimedOut);
     assert_eq!(err.peer_addr(), Some(silent.local_addr().unwrap()));
 
     let _ok = connect_with_header(addr, &v1::Header::Unknown).unwrap();
@@ -506,7 +511,7 @@ fn dgram_header_on_a_stream_is_refused() {
     let err = peel(&server, Some(T)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(
-        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        err.source().and_then(|e| e.downcast_ref::<ParseError>()),
         Some(&want)
     );
 
@@ -515,7 +520,7 @@ fn dgram_header_on_a_stream_is_refused() {
     let mut bad = TcpStream::connect(addr).unwrap();
     bad.write_all(&udp).unwrap();
     let err = acc.accept().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(err.reason(), RejectReason::Invalid(want));
     assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
     let stream = v2::Builder::proxy(v2::Protocol::Stream, (src, dst));
     let _ok = connect_with_header(addr, &stream).unwrap();
@@ -557,7 +562,7 @@ fn acceptor_trust_policies() {
     let acc = untrusted(HeaderPolicy::Reject);
     let _c = connect_with_header(acc.local_addr(), &v1::Header::Unknown).unwrap();
     let err = acc.accept().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(err.reason(), RejectReason::Untrusted);
 
     // Skip: the header is not read; it stays in the data for the application to see.
     let acc = untrusted(HeaderPolicy::Skip);
@@ -571,10 +576,7 @@ fn acceptor_trust_policies() {
     // Refuse: a header is an error, plain data passes untouched.
     let acc = untrusted(HeaderPolicy::Refuse);
     let _c = connect_with_header(acc.local_addr(), &v2::Builder::local()).unwrap();
-    assert_eq!(
-        acc.accept().unwrap_err().kind(),
-        ErrorKind::PermissionDenied
-    );
+    assert_eq!(acc.accept().unwrap_err().reason(), RejectReason::Refused);
     let mut c = TcpStream::connect(acc.local_addr()).unwrap();
     c.write_all(b"PRIVMSG hello").unwrap();
     c.shutdown(Shutdown::Write).unwrap();
@@ -627,7 +629,7 @@ fn acceptor_optional_policy_uses_a_header_only_when_present() {
     // A stalled signature prefix is an error once the timeout ends.
     let mut c = TcpStream::connect(addr).unwrap();
     c.write_all(b"\r\n\r\n").unwrap();
-    assert_eq!(acc.accept().unwrap_err().kind(), ErrorKind::TimedOut);
+    assert_eq!(acc.accept().unwrap_err().reason(), RejectReason::TimedOut);
 }
 
 #[test]
@@ -680,4 +682,125 @@ fn peeled_stream_exposes_the_socket_descriptor() {
     assert_eq!(peeled.as_raw_fd(), fd);
     let same = TcpStream::from(peeled.as_fd().try_clone_to_owned().unwrap());
     assert_eq!(same.peer_addr().unwrap(), client.local_addr().unwrap());
+}
+
+/// Every way the acceptor closes a connection comes back as its own `RejectReason`, and the
+/// error's chain of sources ends at the `ParseError` for a bad header.
+#[test]
+fn acceptor_rejections_are_typed_and_chain_to_the_cause() {
+    let acc = acceptor(AcceptorConfig::new().header_timeout(Duration::from_millis(300)));
+    let addr = acc.local_addr();
+
+    let mut half = TcpStream::connect(addr).unwrap();
+    half.write_all(b"PROXY TCP4 192.0.2.1").unwrap();
+    half.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(acc.accept().unwrap_err().reason(), RejectReason::Closed);
+
+    let mut bad = TcpStream::connect(addr).unwrap();
+    bad.write_all(b"PROXY TCP4 192.0.2.300 192.0.2.2 1 2\r\n")
+        .unwrap();
+    let err = acc.accept().unwrap_err();
+    let RejectReason::Invalid(parse) = err.reason() else {
+        panic!("{err}")
+    };
+    assert_eq!(parse.category(), "bad-address");
+    let mut chain = vec![err.to_string()];
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        chain.push(e.to_string());
+        cause = e.source();
+    }
+    let peer = bad.local_addr().unwrap();
+    assert_eq!(
+        chain,
+        [
+            format!("connection from {peer} closed: invalid PROXY protocol header"),
+            parse.to_string()
+        ]
+    );
+    assert_eq!(
+        err.source().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&parse)
+    );
+    let io = std::io::Error::from(err);
+    assert_eq!(io.kind(), ErrorKind::InvalidData);
+    assert_eq!(
+        io.source().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&parse)
+    );
+}
+
+/// The validation hook sees the TCP peer and the header (none when the policy passes a
+/// connection without one); `false` closes the connection with `RejectReason::Denied` and
+/// the acceptor keeps serving.
+#[test]
+fn acceptor_validation_hook_sees_peer_and_header() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let config = AcceptorConfig::new()
+        .trusted_policy(HeaderPolicy::OptionalSpoofable)
+        .header_timeout(Duration::from_millis(300))
+        .validate(move |peer, header| {
+            let authority = header.and_then(|h| h.authority()).map(str::to_owned);
+            log.lock().unwrap().push((peer, authority.clone()));
+            authority.as_deref() != Some("blocked.example")
+        });
+    let acc = acceptor(config);
+    let addr = acc.local_addr();
+
+    let tlvs = [v2::TlvSpec::Authority("blocked.example")];
+    let blocked = connect_with_header(addr, &v2::Builder::local().tlvs(&tlvs)).unwrap();
+    let err = acc.accept().unwrap_err();
+    assert_eq!(err.reason(), RejectReason::Denied);
+    assert_eq!(err.peer_addr(), Some(blocked.local_addr().unwrap()));
+    let mut buf = [0u8; 1];
+    let mut blocked = blocked;
+    assert!(matches!(blocked.read(&mut buf), Ok(0) | Err(_)), "closed");
+
+    let tlvs = [v2::TlvSpec::Authority("ok.example")];
+    let ok = connect_with_header(addr, &v2::Builder::local().tlvs(&tlvs)).unwrap();
+    let conn = acc.accept().unwrap();
+    assert_eq!(
+        conn.header().and_then(|h| h.authority()),
+        Some("ok.example")
+    );
+
+    let mut plain = TcpStream::connect(addr).unwrap();
+    plain.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert!(acc.accept().unwrap().header().is_none());
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        *seen,
+        [
+            (
+                blocked.local_addr().unwrap(),
+                Some("blocked.example".into())
+            ),
+            (ok.local_addr().unwrap(), Some("ok.example".into())),
+            (plain.local_addr().unwrap(), None),
+        ]
+    );
+}
+
+/// A validation hook that panics refuses its connection; the acceptor keeps serving (the
+/// pending slot of that connection is freed: with one slot, the next connection still gets in).
+#[test]
+fn acceptor_validation_hook_panic_refuses_and_keeps_serving() {
+    let config = AcceptorConfig::new().max_pending(1).validate(|_, header| {
+        assert!(
+            header.and_then(|h| h.authority()) != Some("panic.example"),
+            "hook panics"
+        );
+        true
+    });
+    let acc = acceptor(config);
+    let addr = acc.local_addr();
+    let tlvs = [v2::TlvSpec::Authority("panic.example")];
+    let _c = connect_with_header(addr, &v2::Builder::local().tlvs(&tlvs)).unwrap();
+    assert_eq!(acc.accept().unwrap_err().reason(), RejectReason::Denied);
+    for _ in 0..3 {
+        let _ok = connect_with_header(addr, &v1::Header::Unknown).unwrap();
+        assert!(acc.accept().is_ok());
+    }
 }

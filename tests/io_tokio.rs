@@ -3,14 +3,15 @@
 //! (one byte every 100 ms) hold connections open until their header timeout.
 #![cfg(feature = "tokio")]
 
+use std::error::Error as _;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use proxy_wire::io::tokio::{connect_with_header, peel_tcp, read_header, Acceptor};
-use proxy_wire::io::{AcceptorConfig, HeaderPolicy};
+use proxy_wire::io::tokio::{connect_with_header, peel_tcp, read_header, write_header, Acceptor};
+use proxy_wire::io::{AcceptorConfig, HeaderPolicy, RejectReason};
 use proxy_wire::{v1, v2, Encode, OwnedHeader, ParseError, ParserConfig};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -101,11 +102,7 @@ async fn peel_tcp_errors() {
     client.write_all(b"SSH-2.0-OpenSSH\r\n").await.unwrap();
     let err = peel(&server, Some(T)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
-    assert!(err
-        .get_ref()
-        .unwrap()
-        .downcast_ref::<ParseError>()
-        .is_some());
+    assert!(err.source().unwrap().downcast_ref::<ParseError>().is_some());
 
     let (mut client, server) = pair().await;
     client.write_all(b"PROXY TCP4 192.0.2.1 ").await.unwrap();
@@ -177,12 +174,12 @@ async fn dgram_header_on_a_stream_is_refused() {
     let err = peel(&server, Some(T)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidData);
     assert_eq!(
-        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        err.source().and_then(|e| e.downcast_ref::<ParseError>()),
         Some(&want)
     );
     let err = read_header(&udp[..], &DEFAULT).await.unwrap_err();
     assert_eq!(
-        err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()),
+        err.source().and_then(|e| e.downcast_ref::<ParseError>()),
         Some(&want)
     );
 
@@ -193,7 +190,7 @@ async fn dgram_header_on_a_stream_is_refused() {
     let mut bad = TcpStream::connect(addr).await.unwrap();
     bad.write_all(&udp).await.unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(err.reason(), RejectReason::Invalid(want));
     assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
     let _ok = connect_with_header(addr, &v2::Builder::proxy(v2::Protocol::Stream, (src, dst)))
         .await
@@ -238,14 +235,17 @@ async fn acceptor_policies_and_real_addresses() {
     let mut bad = TcpStream::connect(addr).await.unwrap();
     bad.write_all(b"hello there\r\n").await.unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert!(matches!(
+        err.reason(),
+        RejectReason::Invalid(ParseError::NotProxyHeader { offset: 0, .. })
+    ));
     assert_eq!(err.peer_addr(), Some(bad.local_addr().unwrap()));
     let mut buf = [0u8; 1];
     assert!(matches!(bad.read(&mut buf).await, Ok(0) | Err(_)), "closed");
 
     let _silent = TcpStream::connect(addr).await.unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert_eq!(err.reason(), RejectReason::TimedOut);
 }
 
 /// The policies that look at the first bytes: the async detection takes nothing off the
@@ -293,7 +293,7 @@ async fn acceptor_optional_and_refuse_policies_look_first() {
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"\r\n\r\n").await.unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert_eq!(err.reason(), RejectReason::TimedOut);
 
     let refuse = AcceptorConfig::new()
         .trusted_policy(HeaderPolicy::Refuse)
@@ -304,7 +304,7 @@ async fn acceptor_optional_and_refuse_policies_look_first() {
         .await
         .unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(err.reason(), RejectReason::Refused);
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(b"PRIVMSG hello").await.unwrap();
     c.shutdown().await.unwrap();
@@ -321,7 +321,7 @@ async fn acceptor_optional_and_refuse_policies_look_first() {
         .await
         .unwrap();
     let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(err.reason(), RejectReason::Untrusted);
 }
 
 const CONNECTIONS: usize = 2000;
@@ -370,7 +370,7 @@ async fn load() {
                             stream.shutdown().await.unwrap();
                         });
                     }
-                    Err(e) if e.kind() == ErrorKind::TimedOut => {
+                    Err(e) if e.reason() == RejectReason::TimedOut => {
                         timed_out.fetch_add(1, Ordering::SeqCst);
                     }
                     Err(e) => {
@@ -498,4 +498,134 @@ async fn peeled_stream_exposes_the_socket_descriptor() {
     assert_eq!(peeled.as_raw_fd(), fd);
     let same = std::net::TcpStream::from(peeled.as_fd().try_clone_to_owned().unwrap());
     assert_eq!(same.peer_addr().unwrap(), client.local_addr().unwrap());
+}
+
+/// The same typed reasons and validation hook as the blocking acceptor.
+#[tokio::test]
+async fn acceptor_rejections_are_typed_and_the_hook_decides() {
+    let config = AcceptorConfig::new()
+        .header_timeout(Duration::from_millis(300))
+        .validate(|_, header| header.and_then(|h| h.authority()) != Some("blocked.example"));
+    let mut acc = Acceptor::bind("127.0.0.1:0", config).await.unwrap();
+    let addr = acc.local_addr().unwrap();
+
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"\r\n\r\n\0\r\nQUIT\n\x21").await.unwrap();
+    half.shutdown().await.unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.reason(), RejectReason::Closed);
+
+    let tlvs = [v2::TlvSpec::Authority("blocked.example")];
+    let _blocked = connect_with_header(addr, &v2::Builder::local().tlvs(&tlvs))
+        .await
+        .unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    assert_eq!(err.reason(), RejectReason::Denied);
+
+    let mut bad = TcpStream::connect(addr).await.unwrap();
+    bad.write_all(b"PROXY TCP4 192.0.2.1 192.0.2.2 1 99999\r\n")
+        .await
+        .unwrap();
+    let err = timeout(T, acc.accept()).await.unwrap().unwrap_err();
+    let RejectReason::Invalid(parse) = err.reason() else {
+        panic!("{err}")
+    };
+    assert_eq!(parse.category(), "bad-port");
+    assert_eq!(
+        err.source().and_then(|e| e.downcast_ref::<ParseError>()),
+        Some(&parse)
+    );
+
+    let tlvs = [v2::TlvSpec::Authority("ok.example")];
+    let _ok = connect_with_header(addr, &v2::Builder::local().tlvs(&tlvs))
+        .await
+        .unwrap();
+    let conn = timeout(T, acc.accept()).await.unwrap().unwrap();
+    assert_eq!(
+        conn.header().and_then(|h| h.authority()),
+        Some("ok.example")
+    );
+}
+
+/// An `AsyncWrite` that records each `poll_write` call.
+#[derive(Default)]
+struct Recorder {
+    writes: Vec<Vec<u8>>,
+}
+
+impl tokio::io::AsyncWrite for Recorder {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.get_mut().writes.push(buf.to_vec());
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// `write_header` hands the whole header to the writer in one write (v1, v2 with TLVs over
+/// the 128-byte stack size of the blocking form), the bytes parse back to the same header,
+/// and a header that cannot be encoded writes nothing.
+#[tokio::test]
+async fn write_header_sends_the_header_in_one_write() {
+    let (src, dst): (SocketAddr, SocketAddr) = (
+        "192.0.2.1:4000".parse().unwrap(),
+        "192.0.2.2:443".parse().unwrap(),
+    );
+    let id = [7u8; 100];
+    let tlvs = [
+        v2::TlvSpec::Authority("example.test"),
+        v2::TlvSpec::UniqueId(&id),
+    ];
+    let v2h = v2::Builder::proxy(v2::Protocol::Stream, (src, dst))
+        .tlvs(&tlvs)
+        .crc32c(true);
+    let v1h = v1::Header::from_socket_addrs(src, dst);
+    async fn one_write<H: Encode>(header: &H, src: SocketAddr) {
+        let mut w = Recorder::default();
+        let n = write_header(&mut w, header).await.unwrap();
+        assert_eq!(w.writes.len(), 1, "one write");
+        assert_eq!(w.writes[0].len(), n);
+        assert_eq!(n, header.encoded_len());
+        let (parsed, consumed) = proxy_wire::parse(&w.writes[0]).unwrap().complete().unwrap();
+        assert_eq!(consumed, n);
+        assert_eq!(parsed.source(), Some(src));
+    }
+    one_write(&v1h, src).await;
+    one_write(&v2h, src).await;
+    assert_eq!(
+        proxy_wire::parse(&{
+            let mut w = Recorder::default();
+            write_header(&mut w, &v2h).await.unwrap();
+            w.writes.concat()
+        })
+        .unwrap()
+        .complete()
+        .unwrap()
+        .0
+        .authority(),
+        Some("example.test")
+    );
+
+    let too_long = [0u8; 129];
+    let bad = [v2::TlvSpec::UniqueId(&too_long)];
+    let mut w = Recorder::default();
+    let err = write_header(&mut w, &v2::Builder::local().tlvs(&bad))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(w.writes.is_empty());
 }

@@ -737,7 +737,7 @@ fn policy_09_stream_readers_refuse_a_dgram_header() {
         bytes.extend_from_slice(b"data");
         let e = proxy_wire::io::read_header(&bytes[..], &ParserConfig::new()).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
-        let inner = e.get_ref().and_then(|e| e.downcast_ref::<ParseError>());
+        let inner = std::error::Error::source(&e).and_then(|e| e.downcast_ref::<ParseError>());
         assert_eq!(inner, Some(&want), "{fam:#04x}");
         // the same header for a stream, and a LOCAL one with a DGRAM byte, are fine
         bytes[13] = fam - 1;
@@ -1112,7 +1112,7 @@ fn error_messages_name_field_byte_and_lengths() {
 fn parse_errors_become_invalid_data_io_errors() {
     let io: std::io::Error = err(b"HELO").into();
     assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
-    let inner = io.get_ref().expect("the parse error is kept inside");
+    let inner = std::error::Error::source(&io).expect("the parse error is the source");
     assert_eq!(
         inner.downcast_ref::<ParseError>(),
         Some(&ParseError::NotProxyHeader {
@@ -1120,10 +1120,13 @@ fn parse_errors_become_invalid_data_io_errors() {
             byte: b'H'
         })
     );
+    // The message says what failed, its source why: printed as a chain, nothing repeats.
+    assert_eq!(io.to_string(), "invalid PROXY protocol header");
     assert_eq!(
-        io.to_string(),
+        inner.to_string(),
         "not a PROXY protocol header: unexpected byte 0x48 at offset 0"
     );
+    assert!(inner.source().is_none());
 }
 
 // ---------------------------------------------------------------- entry points and config
@@ -1361,4 +1364,104 @@ fn error_offsets_point_at_the_culprit() {
         "{e:?}"
     );
     assert_eq!(e.offset(), None);
+}
+
+/// `Encode::encode_datagram` sends exactly the headers `parse_datagram` accepts: every
+/// command, family and transport the builder can write, and v1; on success the datagram
+/// parses back to the payload, on error nothing is written.
+#[test]
+fn datagram_encoder_agrees_with_parse_datagram() {
+    use proxy_wire::{Addresses, EncodeError};
+    let v4: (SocketAddr, SocketAddr) = (
+        "192.0.2.1:5000".parse().unwrap(),
+        "192.0.2.2:53".parse().unwrap(),
+    );
+    let v6: (SocketAddr, SocketAddr) = (
+        "[2001:db8::1]:5000".parse().unwrap(),
+        "[2001:db8::2]:53".parse().unwrap(),
+    );
+    let unix = Addresses::Unix {
+        src: b"/run/a",
+        dst: b"/run/b",
+    };
+    let payload = b"one datagram";
+    let check =
+        |header: &dyn Fn(&mut [u8]) -> Result<usize, EncodeError>, alone: Vec<u8>, what: &str| {
+            let mut with_payload = alone.clone();
+            with_payload.extend_from_slice(payload);
+            let want = ParserConfig::new()
+                .parse_datagram(&with_payload)
+                .map(|(h, p)| (h.source(), p.to_vec()));
+            let mut out = vec![0u8; with_payload.len()];
+            match header(&mut out) {
+                Ok(n) => {
+                    assert_eq!(n, with_payload.len(), "{what}");
+                    assert_eq!(out, with_payload, "{what}");
+                    assert!(
+                        want.is_ok(),
+                        "{what}: sent a datagram parse_datagram refuses"
+                    );
+                }
+                Err(e) => {
+                    let version = if alone[0] == b'P' { 1 } else { 2 };
+                    assert_eq!(e, EncodeError::WrongTransport { version }, "{what}");
+                    assert!(out.iter().all(|&b| b == 0), "{what}: wrote on error");
+                    assert!(
+                        matches!(
+                            want,
+                            Err(ParseError::WrongTransport {
+                                in_datagram: true,
+                                ..
+                            })
+                        ),
+                        "{what}: refused a datagram parse_datagram accepts"
+                    );
+                }
+            }
+            // One byte short: BufferTooSmall, nothing written, whatever the header.
+            let mut short = vec![0u8; with_payload.len() - 1];
+            assert_eq!(
+                header(&mut short),
+                Err(EncodeError::BufferTooSmall {
+                    needed: with_payload.len(),
+                    available: short.len()
+                }),
+                "{what}"
+            );
+            assert!(short.iter().all(|&b| b == 0));
+        };
+    let bytes = |h: &dyn Fn(&mut [u8]) -> Result<usize, EncodeError>| {
+        let mut b = vec![0u8; 600];
+        let n = h(&mut b).unwrap();
+        b.truncate(n);
+        b
+    };
+    let mut builders = vec![("LOCAL", v2::Builder::local())];
+    for protocol in [Protocol::Stream, Protocol::Dgram] {
+        builders.push(("PROXY INET", v2::Builder::proxy(protocol, v4)));
+        builders.push(("PROXY INET6", v2::Builder::proxy(protocol, v6)));
+        builders.push(("PROXY UNIX", v2::Builder::proxy(protocol, unix)));
+    }
+    builders.push((
+        "PROXY UNSPEC",
+        v2::Builder::proxy(Protocol::Unspec, Addresses::Unspec),
+    ));
+    let mut accepted = 0;
+    for (what, b) in &builders {
+        let alone = bytes(&|out| b.encode(out));
+        accepted += usize::from(ParserConfig::new().parse_datagram(&alone).is_ok());
+        check(
+            &|out| b.encode_datagram(payload, out),
+            alone,
+            &format!("{what} {:?}", b),
+        );
+    }
+    assert_eq!(accepted, 5, "LOCAL, UNSPEC and the three DGRAM headers");
+    for h in [
+        v1::Header::from_socket_addrs(v4.0, v4.1),
+        v1::Header::Unknown,
+    ] {
+        let alone = bytes(&|out| h.encode(out));
+        check(&|out| h.encode_datagram(payload, out), alone, "v1");
+    }
 }

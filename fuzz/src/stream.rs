@@ -93,7 +93,7 @@ pub fn stream(data: &[u8]) {
         }
         (Err(want), Err(e)) => {
             assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
-            let inner = e.get_ref().and_then(|i| i.downcast_ref::<ParseError>());
+            let inner = std::error::Error::source(&e).and_then(|i| i.downcast_ref::<ParseError>());
             assert_eq!(inner, Some(&want), "the adapter's error");
         }
         (want, got) => panic!("parse gave {want:?}, the adapter {got:?}"),

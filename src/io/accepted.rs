@@ -7,7 +7,9 @@ use core::net::SocketAddr;
 use std::io::{self, ErrorKind};
 use std::net::TcpStream;
 
+use crate::error::{Invalid, ParseError};
 use crate::header::Header;
+use crate::io::sans::Refusal;
 use crate::owned::OwnedHeader;
 
 /// A connection that passed the acceptor's policy: the stream positioned at the first byte
@@ -160,44 +162,102 @@ impl<S> Accepted<S> {
 }
 
 /// Why one connection was not accepted (it has been closed; the listener keeps serving), or
-/// why the listener itself failed to accept. Its [`source`](std::error::Error::source) is
-/// the [`io::Error`], which for a bad header holds the [`ParseError`](crate::ParseError).
+/// why the listener itself failed to accept. [`reason`](AcceptError::reason) says which, as a
+/// value to match on; the message names the connection, and its
+/// [`source`](std::error::Error::source) is the cause when there is one (the
+/// [`ParseError`](crate::ParseError) for a bad header).
 ///
 /// ```
-/// use proxy_wire::io::{Acceptor, AcceptorConfig};
+/// use proxy_wire::io::{Acceptor, AcceptorConfig, RejectReason};
 /// use proxy_wire::ParseError;
-/// use std::error::Error;
-/// use std::io::{ErrorKind, Write};
+/// use std::io::Write;
 ///
 /// let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new())?;
 /// let mut client = std::net::TcpStream::connect(acceptor.local_addr())?;
 /// client.write_all(b"GET / HTTP/1.1\r\n\r\n")?;
 /// let err = acceptor.accept().unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::InvalidData);
+/// assert!(matches!(err.reason(), RejectReason::Invalid(ParseError::NotProxyHeader { .. })));
 /// assert!(err.to_string().starts_with("connection from 127.0.0.1:"));
-/// let io = err.source().and_then(|e| e.downcast_ref::<std::io::Error>()).unwrap();
-/// assert!(io.get_ref().unwrap().downcast_ref::<ParseError>().is_some());
 /// let err: std::io::Error = err.into(); // for `?` in functions returning io::Result
-/// assert_eq!(err.kind(), ErrorKind::InvalidData);
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {error}", Origin(*.peer))]
+#[derive(Debug)]
 pub struct AcceptError {
     peer: Option<SocketAddr>,
-    #[source]
     error: io::Error,
 }
 
-/// The start of an [`AcceptError`]'s message: which connection, or the listener.
-struct Origin(Option<SocketAddr>);
+/// What an [`AcceptError`] is about: the peer and header checks of
+/// [`AcceptorConfig`](crate::io::AcceptorConfig), or a socket error.
+///
+/// ```
+/// use proxy_wire::io::{Acceptor, AcceptorConfig, RejectReason};
+///
+/// let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new())?;
+/// drop(std::net::TcpStream::connect(acceptor.local_addr())?); // closes at once
+/// assert_eq!(acceptor.accept().unwrap_err().reason(), RejectReason::Closed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The peer is not trusted and the untrusted policy is
+    /// [`HeaderPolicy::Reject`](crate::io::HeaderPolicy::Reject).
+    Untrusted,
+    /// The peer sent a header and its policy is
+    /// [`HeaderPolicy::Refuse`](crate::io::HeaderPolicy::Refuse).
+    Refused,
+    /// The validation hook ([`AcceptorConfig::validate`](crate::io::AcceptorConfig::validate))
+    /// returned `false`.
+    Denied,
+    /// No complete header within the header timeout.
+    TimedOut,
+    /// The peer closed the connection before its header was complete.
+    Closed,
+    /// The bytes are not a valid header, or no header came where one is required.
+    Invalid(ParseError),
+    /// A socket error on this connection, or, when [`AcceptError::peer_addr`] is `None`, on
+    /// the listener.
+    Io(ErrorKind),
+}
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(peer) => write!(f, "connection from {peer} closed"),
-            None => f.write_str("accept failed"),
+impl RejectReason {
+    /// Classifies an acceptor's error by the types the crate put into it.
+    fn of(err: &io::Error) -> Self {
+        if let Some(inner) = err.get_ref() {
+            if let Some(Invalid::Header(parse)) = inner.downcast_ref::<Invalid>() {
+                return Self::Invalid(*parse);
+            }
+            match inner.downcast_ref::<Refusal>() {
+                Some(Refusal::Untrusted(_)) => return Self::Untrusted,
+                Some(Refusal::Refused) => return Self::Refused,
+                Some(Refusal::Denied) => return Self::Denied,
+                None => {}
+            }
         }
+        match err.kind() {
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => Self::TimedOut,
+            ErrorKind::UnexpectedEof => Self::Closed,
+            kind => Self::Io(kind),
+        }
+    }
+}
+
+impl fmt::Display for AcceptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.peer {
+            Some(peer) => write!(f, "connection from {peer} closed: {}", self.error),
+            None => write!(f, "accept failed: {}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for AcceptError {
+    /// The cause below the message: the `io::Error`'s own source (for a bad header, the
+    /// `ParseError`), since the message already includes the `io::Error`.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
     }
 }
 
@@ -229,28 +289,27 @@ impl AcceptError {
         self.peer
     }
 
-    /// The kind of the underlying error: `InvalidData` (bad header, with the
-    /// [`ParseError`](crate::ParseError) inside), `TimedOut`, `UnexpectedEof`,
-    /// `PermissionDenied` (policy [`Reject`](crate::io::HeaderPolicy::Reject) or a refused
-    /// header), or a socket error.
+    /// Why the connection was closed, or the listener failed.
     ///
     /// ```
-    /// use proxy_wire::io::{Acceptor, AcceptorConfig};
-    /// use std::io::ErrorKind;
+    /// use proxy_wire::io::{Acceptor, AcceptorConfig, RejectReason};
+    /// use std::time::Duration;
     ///
-    /// let acceptor = Acceptor::bind("127.0.0.1:0", AcceptorConfig::new())?;
-    /// drop(std::net::TcpStream::connect(acceptor.local_addr())?); // closes at once
-    /// assert_eq!(acceptor.accept().unwrap_err().kind(), ErrorKind::UnexpectedEof);
+    /// let config = AcceptorConfig::new().header_timeout(Duration::from_millis(50));
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _silent = std::net::TcpStream::connect(acceptor.local_addr())?;
+    /// assert_eq!(acceptor.accept().unwrap_err().reason(), RejectReason::TimedOut);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn kind(&self) -> ErrorKind {
-        self.error.kind()
+    pub fn reason(&self) -> RejectReason {
+        RejectReason::of(&self.error)
     }
 }
 
 impl From<AcceptError> for io::Error {
-    /// Keeps the kind; the message names the peer.
+    /// Keeps the kind (`InvalidData`, `TimedOut`, `UnexpectedEof`, `PermissionDenied`, or the
+    /// socket's); the message names the peer.
     fn from(err: AcceptError) -> Self {
-        io::Error::new(err.kind(), err)
+        io::Error::new(err.error.kind(), err)
     }
 }

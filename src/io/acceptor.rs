@@ -15,9 +15,9 @@ use std::thread::JoinHandle;
 
 use crate::config::ParserConfig;
 use crate::io::accepted::{AcceptError, Accepted};
-use crate::io::policy::{AcceptorConfig, HeaderPolicy};
+use crate::io::policy::{AcceptorConfig, HeaderPolicy, Validator};
 use crate::io::read::{detect_tcp, peel_until};
-use crate::io::sans::{decide, Action, Deadline};
+use crate::io::sans::{admit, decide, Action, Deadline};
 
 /// Applies `policy` to a freshly accepted connection, on its own thread.
 fn handshake(
@@ -26,6 +26,7 @@ fn handshake(
     policy: HeaderPolicy,
     parser: &ParserConfig,
     timeout: Duration,
+    validate: Option<&Validator>,
 ) -> Outcome {
     let fail = |e| AcceptError::connection(peer, e);
     let local = stream.local_addr().map_err(fail)?;
@@ -46,6 +47,7 @@ fn handshake(
             Action::Fail(e) => return Err(fail(e)),
         }
     };
+    admit(validate, peer, header.as_ref()).map_err(fail)?;
     Ok(Accepted::new(stream, peer, local, header))
 }
 
@@ -282,12 +284,13 @@ fn accept_loop(
         let policy = config.policy_for(peer.ip());
         let parser = config.parser;
         let timeout = config.header_timeout;
+        let validate = config.validate.clone();
         let job_tx = tx.clone();
         let job_shared = Arc::clone(shared);
         let spawned = std::thread::Builder::new()
             .name(String::from("proxy-wire-header"))
             .spawn(move || {
-                let outcome = handshake(stream, peer, policy, &parser, timeout);
+                let outcome = handshake(stream, peer, policy, &parser, timeout, validate.as_ref());
                 job_shared.free_slot();
                 let _ = job_tx.send(outcome);
             });

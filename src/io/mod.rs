@@ -62,7 +62,7 @@ mod sans;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
-pub use accepted::{AcceptError, Accepted};
+pub use accepted::{AcceptError, Accepted, RejectReason};
 pub use acceptor::Acceptor;
 pub use policy::{AcceptorConfig, Cidr, CidrError, HeaderPolicy};
 pub use read::{connect_with_header, peel_tcp, read_header, Peeled};

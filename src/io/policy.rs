@@ -3,12 +3,15 @@
 #![forbid(unsafe_code)]
 
 use core::fmt;
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use core::str::FromStr;
 use core::time::Duration;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 use std::vec::Vec;
 
 use crate::config::ParserConfig;
+use crate::header::Header;
 
 /// An IPv4 or IPv6 prefix such as `10.0.0.0/8` or `2001:db8::/32`, used to list the peers
 /// (load balancers, proxies) trusted to send a PROXY header.
@@ -224,10 +227,10 @@ pub enum HeaderPolicy {
 ///     .trust("10.0.0.0/8".parse()?)
 ///     .trust("2001:db8::/32".parse()?)
 ///     .untrusted_policy(HeaderPolicy::Reject);
-/// assert_ne!(config, AcceptorConfig::default());
+/// let _acceptor = proxy_wire::io::Acceptor::bind("127.0.0.1:0", config)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct AcceptorConfig {
     pub(crate) parser: ParserConfig,
     pub(crate) header_timeout: Duration,
@@ -235,6 +238,40 @@ pub struct AcceptorConfig {
     trusted: Vec<Cidr>,
     trusted_policy: HeaderPolicy,
     untrusted_policy: HeaderPolicy,
+    pub(crate) validate: Option<Validator>,
+}
+
+/// The hook of [`AcceptorConfig::validate`], shared by every connection's handshake.
+#[derive(Clone)]
+pub(crate) struct Validator(Arc<Check>);
+
+/// The closure behind a [`Validator`].
+type Check = dyn Fn(SocketAddr, Option<Header<'_>>) -> bool + Send + Sync;
+
+// A hook that panics refuses its connection (the panic is caught where it is called, in
+// `io::sans::admit`), so no caller sees state a panic left half-done: the config stays
+// unwind-safe whatever the closure holds.
+impl UnwindSafe for Validator {}
+impl RefUnwindSafe for Validator {}
+
+impl Validator {
+    pub(crate) fn check(&self, peer: SocketAddr, header: Option<Header<'_>>) -> bool {
+        (self.0)(peer, header)
+    }
+}
+
+impl fmt::Debug for AcceptorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcceptorConfig")
+            .field("parser", &self.parser)
+            .field("header_timeout", &self.header_timeout)
+            .field("max_pending", &self.max_pending)
+            .field("trusted", &self.trusted)
+            .field("trusted_policy", &self.trusted_policy)
+            .field("untrusted_policy", &self.untrusted_policy)
+            .field("validate", &self.validate.as_ref().map(|_| "Fn"))
+            .finish()
+    }
 }
 
 impl Default for AcceptorConfig {
@@ -253,7 +290,7 @@ impl AcceptorConfig {
     ///
     /// ```
     /// let config = proxy_wire::io::AcceptorConfig::new();
-    /// assert_eq!(config, Default::default());
+    /// assert_eq!(format!("{config:?}"), format!("{:?}", proxy_wire::io::AcceptorConfig::default()));
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -264,6 +301,7 @@ impl AcceptorConfig {
             trusted: Vec::new(),
             trusted_policy: HeaderPolicy::Require,
             untrusted_policy: HeaderPolicy::Reject,
+            validate: None,
         }
     }
 
@@ -277,7 +315,7 @@ impl AcceptorConfig {
     /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
     /// let _client = connect_with_header(acceptor.local_addr(), &v1::Header::Unknown)?;
     /// let err = acceptor.accept().unwrap_err(); // a v1 header, and v1 is off
-    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// assert!(matches!(err.reason(), proxy_wire::io::RejectReason::Invalid(_)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -297,7 +335,7 @@ impl AcceptorConfig {
     /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
     /// let _silent = std::net::TcpStream::connect(acceptor.local_addr())?;
     /// let err = acceptor.accept().unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    /// assert_eq!(err.reason(), proxy_wire::io::RejectReason::TimedOut);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -334,7 +372,7 @@ impl AcceptorConfig {
     /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
     /// let _client = connect_with_header(acceptor.local_addr(), &proxy_wire::v1::Header::Unknown)?;
     /// let err = acceptor.accept().unwrap_err(); // untrusted: Reject by default
-    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// assert_eq!(err.reason(), proxy_wire::io::RejectReason::Untrusted);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -377,12 +415,44 @@ impl AcceptorConfig {
     /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
     /// let _client = connect_with_header(acceptor.local_addr(), &proxy_wire::v2::Builder::local())?;
     /// let err = acceptor.accept().unwrap_err(); // a header from a peer that may not send one
-    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// assert_eq!(err.reason(), proxy_wire::io::RejectReason::Refused);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
     pub fn untrusted_policy(mut self, policy: HeaderPolicy) -> Self {
         self.untrusted_policy = policy;
+        self
+    }
+
+    /// A check every connection must pass after its policy: it sees the TCP peer and the
+    /// header (`None` when the policy passed the connection without one) and returns whether
+    /// to accept it. A refused connection is closed with [`RejectReason::Denied`], and so is
+    /// one whose check panics. It runs on the task or thread that read the header, so it
+    /// should not block.
+    ///
+    /// [`RejectReason::Denied`]: crate::io::RejectReason::Denied
+    ///
+    /// ```
+    /// use proxy_wire::io::{connect_with_header, Acceptor, AcceptorConfig, RejectReason};
+    /// use proxy_wire::v2::{Builder, TlvSpec};
+    ///
+    /// // Only connections through one AWS PrivateLink endpoint.
+    /// let config = AcceptorConfig::new()
+    ///     .validate(|_peer, header| header.and_then(|h| h.aws_vpce_id()) == Some("vpce-08d2bf15fac5001c9"));
+    /// let acceptor = Acceptor::bind("127.0.0.1:0", config)?;
+    /// let _other = connect_with_header(acceptor.local_addr(), &Builder::local())?;
+    /// assert_eq!(acceptor.accept().unwrap_err().reason(), RejectReason::Denied);
+    /// let tlvs = [TlvSpec::AwsVpceId("vpce-08d2bf15fac5001c9")];
+    /// let _vpce = connect_with_header(acceptor.local_addr(), &Builder::local().tlvs(&tlvs))?;
+    /// assert!(acceptor.accept().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn validate<F>(mut self, check: F) -> Self
+    where
+        F: Fn(SocketAddr, Option<Header<'_>>) -> bool + Send + Sync + 'static,
+    {
+        self.validate = Some(Validator(Arc::new(check)));
         self
     }
 

@@ -29,7 +29,7 @@ use crate::owned::OwnedHeader;
 /// # Errors
 /// * [`UnexpectedEof`](ErrorKind::UnexpectedEof) if the reader ends inside the header;
 /// * [`InvalidData`](ErrorKind::InvalidData) holding the [`ParseError`](crate::ParseError)
-///   (reach it with `get_ref` and `downcast_ref`) if the bytes are not a valid header, or
+///   as its `source()` if the bytes are not a valid header, or
 ///   not one this `config` accepts, or a v2 header for DGRAM (its addresses are a UDP flow's,
 ///   not this stream's client);
 /// * any error of the reader (except `Interrupted`, which is retried).
@@ -48,7 +48,8 @@ use crate::owned::OwnedHeader;
 /// let config = ParserConfig::new().accept_v1(false);
 /// let err = read_header(&b"PROXY UNKNOWN\r\n"[..], &config).unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-/// assert!(err.get_ref().and_then(|e| e.downcast_ref::<ParseError>()).is_some());
+/// let cause = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<ParseError>());
+/// assert!(cause.is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_header<R: Read>(

@@ -12,7 +12,7 @@ use std::vec::Vec;
 
 use crate::config::ParserConfig;
 use crate::header::Header;
-use crate::io::policy::HeaderPolicy;
+use crate::io::policy::{HeaderPolicy, Validator};
 use crate::owned::OwnedHeader;
 use crate::status::Status;
 use crate::{v1, v2};
@@ -385,18 +385,48 @@ pub(crate) fn timed_out() -> io::Error {
     )
 }
 
+/// Why the policy or the validation hook closed a connection: held by the `io::Error`
+/// (`PermissionDenied`) so that `RejectReason` tells them apart by type, not by text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refusal {
+    #[error("peer {0} is not trusted (policy Reject)")]
+    Untrusted(core::net::IpAddr),
+    #[error("peer sent a PROXY header but its policy refuses headers")]
+    Refused,
+    #[error("the acceptor's validation hook refused the connection")]
+    Denied,
+}
+
+fn refusal(why: Refusal) -> io::Error {
+    io::Error::new(ErrorKind::PermissionDenied, why)
+}
+
 fn rejected(peer: SocketAddr) -> io::Error {
-    io::Error::new(
-        ErrorKind::PermissionDenied,
-        std::format!("peer {} is not trusted (policy Reject)", peer.ip()),
-    )
+    refusal(Refusal::Untrusted(peer.ip()))
 }
 
 fn refused() -> io::Error {
-    io::Error::new(
-        ErrorKind::PermissionDenied,
-        "peer sent a PROXY header but its policy refuses headers",
-    )
+    refusal(Refusal::Refused)
+}
+
+/// The last step of every handshake: the validation hook, if any, sees the peer and the
+/// header (none when the policy passed the connection without one).
+pub(crate) fn admit(
+    validate: Option<&Validator>,
+    peer: SocketAddr,
+    header: Option<&OwnedHeader>,
+) -> io::Result<()> {
+    let Some(hook) = validate else {
+        return Ok(());
+    };
+    // A panic in the user's hook refuses this connection instead of ending the thread or task
+    // that serves it (which would leak its pending slot).
+    let header = header.map(OwnedHeader::header);
+    let check = std::panic::AssertUnwindSafe(|| hook.check(peer, header));
+    match std::panic::catch_unwind(check) {
+        Ok(true) => Ok(()),
+        Ok(false) | Err(_) => Err(refusal(Refusal::Denied)),
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,12 @@
 //! * [`Acceptor`] wraps a [`TcpListener`](::tokio::net::TcpListener) with the trust policy and
 //!   header timeout of an [`AcceptorConfig`](crate::io::AcceptorConfig), reading each header
 //!   on its own task, and yields [`Accepted`](crate::io::Accepted) connections;
-//! * [`connect_with_header`] connects and sends a header in one write.
+//! * [`connect_with_header`] connects and sends a header in one write; [`write_header`] sends
+//!   one on a connection the caller already has;
+//! * with feature `axum`, the [`Acceptor`] is an `axum::serve::Listener`: serve an app with
+//!   `axum::serve(acceptor, WithConnectInfo::new(app))`, and handlers get the client as
+//!   `ConnectInfo<SocketAddr>` and the header as `ConnectInfo<Proxied>`;
+//!   `Acceptor::on_error` sees the connections turned away.
 //!
 //! ```
 //! use proxy_wire::io::tokio::{connect_with_header, peel_tcp};
@@ -37,7 +42,12 @@
 #![forbid(unsafe_code)]
 
 mod acceptor;
+#[cfg(feature = "axum")]
+mod axum;
 mod read;
 
 pub use acceptor::Acceptor;
-pub use read::{connect_with_header, peel_tcp, read_header};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use axum::{Proxied, WithConnectInfo};
+pub use read::{connect_with_header, peel_tcp, read_header, write_header};

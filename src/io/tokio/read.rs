@@ -176,8 +176,8 @@ async fn within<F: Future>(deadline: Deadline, fut: F) -> Option<F::Output> {
 /// Connects to `addr` and sends `header` in one write before any data; returns the stream.
 ///
 /// # Errors
-/// The connect or write error; `InvalidInput` holding the
-/// [`EncodeError`](crate::EncodeError) if the header cannot be encoded.
+/// The connect or write error; `InvalidInput` with the [`EncodeError`](crate::EncodeError)
+/// as its source if the header cannot be encoded.
 ///
 /// ```
 /// use proxy_wire::io::tokio::{connect_with_header, peel_tcp};
@@ -197,12 +197,44 @@ pub async fn connect_with_header<A: ToSocketAddrs, H: Encode + ?Sized>(
     addr: A,
     header: &H,
 ) -> io::Result<TcpStream> {
+    let mut stream = TcpStream::connect(addr).await?;
+    write_header(&mut stream, header).await?;
+    Ok(stream)
+}
+
+/// Writes `header` onto a connection the caller already has (a proxy's upstream, a TLS
+/// stream, a Unix socket), encoded first and handed to the writer in one `write_all`, so a
+/// receiver that peeks sees it whole; returns its length. The async form of
+/// [`Encode::write_to`].
+///
+/// # Errors
+/// The write error; `InvalidInput` with the [`EncodeError`](crate::EncodeError) as its
+/// source if the header cannot be encoded (then nothing is written).
+///
+/// ```
+/// use proxy_wire::io::tokio::write_header;
+/// use proxy_wire::v1;
+/// use tokio::io::AsyncWriteExt;
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let mut upstream = Vec::new(); // any AsyncWrite: a TcpStream, a TLS stream, ...
+/// let header = v1::Header::from_socket_addrs("192.0.2.1:4000".parse()?, "192.0.2.2:443".parse()?);
+/// let n = write_header(&mut upstream, &header).await?;
+/// upstream.write_all(b"GET / HTTP/1.1\r\n").await?;
+/// assert_eq!(&upstream[..n], b"PROXY TCP4 192.0.2.1 192.0.2.2 4000 443\r\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub async fn write_header<W, H>(writer: &mut W, header: &H) -> io::Result<usize>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+    H: Encode + ?Sized,
+{
     let mut bytes = std::vec![0u8; header.encoded_len()];
     let n = header.encode(&mut bytes)?;
-    bytes.truncate(n);
-    let mut stream = TcpStream::connect(addr).await?;
-    stream.write_all(&bytes).await?;
-    Ok(stream)
+    writer.write_all(&bytes[..n]).await?;
+    Ok(n)
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for Peeled<R> {
