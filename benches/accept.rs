@@ -10,8 +10,13 @@
 //! client with an RST, so no TIME_WAIT piles up). Client and server run on one thread, so
 //! the figure is the full per-connection cost of both sides.
 //!
-//! Run: `cargo bench -p proxy-wire-bench --bench accept`. At the end it prints, per case, the mean of each side
-//! and their ratio.
+//! `accept/tokio_1000_*` is the same per connection with 1,000 connections open at once: 1,000
+//! clients connect and write together, and the server takes them through
+//! `proxy_wire::io::tokio::Acceptor` (policy, header timeout, each header read on its own task),
+//! against a plain tokio accept loop; both read each connection's data on a task of its own.
+//!
+//! Run: `cargo bench -p proxy-wire-bench --bench accept`. At the end it prints, per case, the
+//! mean of each side per connection and their ratio.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -94,6 +99,125 @@ fn case(c: &mut Criterion, name: &'static str, header: Vec<u8>, timeout: Option<
     });
 }
 
+/// Connections open at once in the `tokio_1000` cases (fewer if the descriptor limit is low:
+/// each connection takes two).
+fn concurrent() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    1000.min(limit.saturating_sub(64) / 2)
+}
+
+/// `n` clients connect at once and write `first_write`; they stay open until `serve` has
+/// read every connection's data, then close with an RST.
+async fn batch<F: std::future::Future<Output = ()>>(
+    addr: SocketAddr,
+    first_write: &[u8],
+    n: usize,
+    serve: F,
+) {
+    let first_write = first_write.to_vec();
+    let clients = tokio::spawn(async move {
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..n {
+            let bytes = first_write.clone();
+            set.spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+                socket2::SockRef::from(&s)
+                    .set_linger(Some(Duration::ZERO))
+                    .unwrap();
+                tokio::io::AsyncWriteExt::write_all(&mut s, &bytes)
+                    .await
+                    .unwrap();
+                s
+            });
+        }
+        let mut open = Vec::with_capacity(n);
+        while let Some(s) = set.join_next().await {
+            open.push(s.unwrap());
+        }
+        open
+    });
+    serve.await;
+    drop(clients.await.unwrap());
+}
+
+/// Reads one connection's data on a task of its own.
+fn read_data(set: &mut tokio::task::JoinSet<()>, mut stream: tokio::net::TcpStream) {
+    set.spawn(async move {
+        let mut data = [0u8; 64];
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut data)
+            .await
+            .unwrap();
+        assert_eq!(&data, DATA);
+    });
+}
+
+/// 1,000 connections at once through the tokio acceptor against a plain tokio accept loop;
+/// each iteration runs one plain batch and one acceptor batch back to back.
+fn tokio_case(c: &mut Criterion, name: &'static str, header: Vec<u8>) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let n = concurrent();
+    let (plain_listener, mut acceptor) = rt.block_on(async {
+        let config = proxy_wire::io::AcceptorConfig::new()
+            .header_timeout(Duration::from_secs(5))
+            .max_pending(n);
+        (
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            proxy_wire::io::tokio::Acceptor::bind("127.0.0.1:0", config)
+                .await
+                .unwrap(),
+        )
+    });
+    let plain_addr = plain_listener.local_addr().unwrap();
+    let peel_addr = acceptor.local_addr().unwrap();
+    let mut peeled = header;
+    peeled.extend_from_slice(DATA);
+    c.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let (mut plain, mut peel) = (Duration::ZERO, Duration::ZERO);
+                for _ in 0..iters {
+                    let t0 = Instant::now();
+                    batch(plain_addr, DATA, n, async {
+                        let mut readers = tokio::task::JoinSet::new();
+                        for _ in 0..n {
+                            let (stream, _) = plain_listener.accept().await.unwrap();
+                            read_data(&mut readers, stream);
+                        }
+                        while readers.join_next().await.is_some() {}
+                    })
+                    .await;
+                    let t1 = Instant::now();
+                    batch(peel_addr, &peeled, n, async {
+                        let mut readers = tokio::task::JoinSet::new();
+                        for _ in 0..n {
+                            let conn = acceptor.accept().await.unwrap();
+                            std::hint::black_box(conn.source());
+                            read_data(&mut readers, conn.into_parts().0);
+                        }
+                        while readers.join_next().await.is_some() {}
+                    })
+                    .await;
+                    peel += t1.elapsed();
+                    plain += t1 - t0;
+                }
+                record(name, plain, peel, iters * n as u64);
+                peel / n as u32
+            })
+        })
+    });
+}
+
 fn benches(c: &mut Criterion) {
     let src: SocketAddr = "192.0.2.1:56324".parse().unwrap();
     let dst: SocketAddr = "198.51.100.2:443".parse().unwrap();
@@ -107,8 +231,10 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let timeout = Some(Duration::from_secs(5));
     case(c, "accept/peel_v1_read", v1_bytes.clone(), timeout);
-    case(c, "accept/peel_v2_read", v2_bytes, timeout);
-    case(c, "accept/peel_v1_untimed_read", v1_bytes, None);
+    case(c, "accept/peel_v2_read", v2_bytes.clone(), timeout);
+    case(c, "accept/peel_v1_untimed_read", v1_bytes.clone(), None);
+    tokio_case(c, "accept/tokio_1000_v1", v1_bytes);
+    tokio_case(c, "accept/tokio_1000_v2", v2_bytes);
 }
 
 criterion_group! {
@@ -128,7 +254,7 @@ fn main() {
     for (name, plain, peel, iters) in totals.iter().filter(|t| t.3 > 0) {
         let per = |d: &Duration| d.as_secs_f64() / *iters as f64;
         println!(
-            "{name}: plain accept+read {:.1} us/conn ({:.0} conn/s), accept+peel+read {:.1} us/conn ({:.0} conn/s), ratio peel/plain = {:.3} ({:+.1}% time), {iters} pairs",
+            "{name}: plain accept+read {:.1} us/conn ({:.0} conn/s), accept+peel+read {:.1} us/conn ({:.0} conn/s), ratio peel/plain = {:.3} ({:+.1}% time), {iters} connections each",
             per(plain) * 1e6,
             1.0 / per(plain),
             per(peel) * 1e6,

@@ -9,11 +9,18 @@
 
 mod common;
 
-use common::{expected_digest, ours, Case};
+use std::time::SystemTime;
+
+use common::{build_label, criterion_home, expected_digest, fmt_ns, median_ns, ours, Case};
 use criterion::{black_box, Throughput};
 
+/// CRC32C (Castagnoli) with the `crc` crate's table-driven code, for the comparison.
+const CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+
 fn main() {
-    let mut c = common::criterion();
+    let started = SystemTime::now();
+    let dir = criterion_home();
+    let mut c = common::criterion().output_directory(&dir);
 
     let mut group = c.benchmark_group("parse");
     for case in Case::ALL {
@@ -48,5 +55,61 @@ fn main() {
     }
     group.finish();
 
+    // The checksum alone, by the two no_std CRC32C crates, over the TLV case's 144 bytes; ours is
+    // the difference between parsing that header and the same header without its CRC32C TLV.
+    let mut group = c.benchmark_group("crc32c");
+    let tlvs = Case::V2Tlvs.bytes();
+    assert_eq!(crc32c::crc32c(b"123456789"), 0xE306_9283);
+    assert_eq!(CASTAGNOLI.checksum(b"123456789"), 0xE306_9283);
+    group.throughput(Throughput::Bytes(tlvs.len() as u64));
+    group.bench_function("crc32c-crate", |b| {
+        b.iter(|| crc32c::crc32c(black_box(&tlvs)))
+    });
+    group.bench_function("crc-crate", |b| {
+        b.iter(|| CASTAGNOLI.checksum(black_box(&tlvs)))
+    });
+    group.finish();
+
     c.final_summary();
+    summary(&dir, started);
+}
+
+/// What the typed accessors cost next to the parse, and what CRC32C costs us and the crates.
+fn summary(dir: &std::path::Path, started: SystemTime) {
+    let ns = |group: &str, f: &str| median_ns(dir, started, group, f);
+    println!();
+    println!("== {} ==", build_label());
+    println!("== accessors (addresses, every TLV and SSL sub-TLV) next to the parse, medians ==");
+    println!("| header | parse only | parse + accessors | accessors | accessors <= parse |");
+    println!("|---|---|---|---|---|");
+    for case in Case::ALL {
+        let (Some(only), Some(full)) = (ns("parse_only", case.name()), ns("parse", case.name()))
+        else {
+            continue;
+        };
+        let extra = full - only;
+        let verdict = if extra <= only { "ok" } else { "MISSED" };
+        println!(
+            "| {} | {} | {} | {} | {verdict} |",
+            case.name(),
+            fmt_ns(only),
+            fmt_ns(full),
+            fmt_ns(extra.max(0.0))
+        );
+    }
+    let with = ns("parse_only", Case::V2Tlvs.name());
+    let without = ns("parse_only", Case::V2TlvsNoCrc.name());
+    let crate_crc32c = ns("crc32c", "crc32c-crate");
+    let crate_crc = ns("crc32c", "crc-crate");
+    if let (Some(with), Some(without), Some(a), Some(b)) = (with, without, crate_crc32c, crate_crc)
+    {
+        println!();
+        println!(
+            "== CRC32C over the 144-byte TLV header: proxy-wire (parse with it - parse without) {}, \
+             crc32c crate {}, crc crate {} ==",
+            fmt_ns(with - without),
+            fmt_ns(a),
+            fmt_ns(b)
+        );
+    }
 }

@@ -9,6 +9,8 @@
 #![allow(dead_code)] // each bench uses a part
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// TLV / sub-TLV type codes from the specification.
 pub mod pp2 {
@@ -598,4 +600,63 @@ pub fn criterion() -> criterion::Criterion {
         .measurement_time(std::time::Duration::from_secs(2))
         .sample_size(50)
         .configure_from_args()
+}
+
+/// Where criterion writes its estimates: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
+/// else the workspace's `target/criterion` (set explicitly so the summary finds them).
+pub fn criterion_home() -> PathBuf {
+    if let Some(p) = std::env::var_os("CRITERION_HOME") {
+        return p.into();
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => Path::new(&t).join("criterion"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion"),
+    }
+}
+
+/// Which build this is (the profile's directory in the executable's path: `release` for the
+/// default `bench` profile, `bench-lto` for the LTO one) and on which CPU.
+pub fn build_label() -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let profile = exe
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map_or("?".into(), |p| p.to_string_lossy().into_owned());
+    let profile = match profile.as_str() {
+        "release" => "profile bench (as users build: release settings, no LTO)".to_string(),
+        "bench-lto" => "profile bench-lto (lto = true, codegen-units = 1)".to_string(),
+        other => format!("profile {other}"),
+    };
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    format!("{profile}; CPU: {cpu}")
+}
+
+/// The median (ns) criterion measured for `group/function` in this run, if it ran.
+pub fn median_ns(dir: &Path, started: SystemTime, group: &str, function: &str) -> Option<f64> {
+    let path = dir.join(group).join(function).join("new/estimates.json");
+    let meta = std::fs::metadata(&path).ok()?;
+    if meta.modified().ok()? < started {
+        return None; // from an earlier run (this one was filtered out)
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+pub fn fmt_ns(ns: f64) -> String {
+    if ns < 10.0 {
+        format!("{ns:.2} ns")
+    } else if ns < 100.0 {
+        format!("{ns:.1} ns")
+    } else {
+        format!("{ns:.0} ns")
+    }
 }

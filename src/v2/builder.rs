@@ -344,8 +344,9 @@ fn check_raw_rules(tlv_type: TlvType, value: &[u8]) -> Result<(), EncodeError> {
     }
 }
 
-/// The sum of [`TlvSpec::encoded_len`] over `tlvs`.
-#[inline]
+/// The sum of [`TlvSpec::encoded_len`] over `tlvs`. Out of line: inlined, its loops made every
+/// caller of `Builder::encoded_len` save registers, for headers with no TLVs too.
+#[inline(never)]
 fn encoded_len_sum(tlvs: &[TlvSpec<'_>]) -> usize {
     let mut n = 0;
     for t in tlvs {
@@ -573,37 +574,27 @@ impl<'a> Builder<'a> {
         self
     }
 
+    // Inlined with `encoded_len` into the caller's crate: sizing a buffer is no call (measured:
+    // compare encode-v2_local, see benches/README.md).
+    #[inline]
     fn body_len(&self) -> usize {
-        Family::of(&self.addresses).address_len()
-            + encoded_len_sum(self.tlvs)
-            + if self.crc32c { 7 } else { 0 }
+        let tlvs = if self.tlvs.is_empty() {
+            0
+        } else {
+            encoded_len_sum(self.tlvs)
+        };
+        Family::of(&self.addresses).address_len() + tlvs + if self.crc32c { 7 } else { 0 }
     }
 
     /// A header without TLVs: a fixed layout written straight into `out` (the general path
     /// validates and walks a TLV list it doesn't have).
     #[inline]
     fn encode_plain(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
-        // UNIX addresses in a branch of their own, and their errors reported here rather than
-        // by the general path (the same errors: it checks the paths first too). Merged with
-        // the other families after the address length, the copies made `encode` save 5
-        // registers for every family, and a second way to the general path made it save 2
-        // before the TLV check (measured: instructions on encode/*, see benches/README.md).
+        // UNIX paths out of line: with their 216-byte copy inline, `encode` grew too big to be
+        // inlined where a header is built, so a LOCAL or TCP header was no longer written as
+        // constants (measured: compare encode-v2_local, see benches/README.md).
         if let Addresses::Unix { src, dst } = self.addresses {
-            check_unix_paths(src, dst)?;
-            const N: usize = V2_HEADER_LEN + 2 * UNIX_PATH_LEN;
-            let available = out.len();
-            let Some(out) = out.first_chunk_mut::<N>() else {
-                return Err(EncodeError::BufferTooSmall {
-                    needed: N,
-                    available,
-                });
-            };
-            let (head, block) = out.split_at_mut(V2_HEADER_LEN);
-            head.copy_from_slice(&self.head(2 * UNIX_PATH_LEN));
-            if let Some(block) = block.first_chunk_mut::<{ 2 * UNIX_PATH_LEN }>() {
-                write_unix_paths(block, src, dst);
-            }
-            return Ok(N);
+            return self.encode_unix(src, dst, out);
         }
         let addr_len = Family::of(&self.addresses).address_len();
         let n = V2_HEADER_LEN + addr_len;
@@ -616,6 +607,27 @@ impl<'a> Builder<'a> {
         };
         self.write_fixed(dst, addr_len);
         Ok(n)
+    }
+
+    /// [`Builder::encode_plain`] for UNIX addresses; its errors are the general path's (it
+    /// checks the paths first too).
+    #[inline(never)]
+    fn encode_unix(&self, src: &[u8], dst: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
+        check_unix_paths(src, dst)?;
+        const N: usize = V2_HEADER_LEN + 2 * UNIX_PATH_LEN;
+        let available = out.len();
+        let Some(out) = out.first_chunk_mut::<N>() else {
+            return Err(EncodeError::BufferTooSmall {
+                needed: N,
+                available,
+            });
+        };
+        let (head, block) = out.split_at_mut(V2_HEADER_LEN);
+        head.copy_from_slice(&self.head(2 * UNIX_PATH_LEN));
+        if let Some(block) = block.first_chunk_mut::<{ 2 * UNIX_PATH_LEN }>() {
+            write_unix_paths(block, src, dst);
+        }
+        Ok(N)
     }
 
     /// Writes the 16-byte fixed part, saying `len` bytes follow it, and the address block into
@@ -721,6 +733,7 @@ impl Encode for Builder<'_> {
         V2_HEADER_LEN + self.body_len()
     }
 
+    #[inline]
     fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
         // Receivers must reject a PROXY header whose family and transport are not both given
         // or both UNSPEC (conformance rule 7): never write one.

@@ -62,6 +62,7 @@ pub(crate) enum Family {
 
 impl Family {
     /// Bytes of the address block for this family.
+    #[inline]
     pub(crate) const fn address_len(self) -> usize {
         match self {
             Self::Unspec => 0,
@@ -72,6 +73,7 @@ impl Family {
     }
 
     /// The family `addresses` are written with.
+    #[inline]
     pub(crate) const fn of(addresses: &Addresses<'_>) -> Self {
         match addresses {
             Addresses::Unspec => Self::Unspec,
