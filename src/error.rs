@@ -488,3 +488,22 @@ mod io_tests {
         assert_eq!(source, Some(&encode));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::ToString;
+
+    /// The messages name the end of the connection the bad field belongs to.
+    #[test]
+    fn messages_name_the_endpoint() {
+        assert_eq!(Endpoint::Source.to_string(), "source");
+        assert_eq!(Endpoint::Destination.to_string(), "destination");
+        let err = crate::parse(b"PROXY TCP4 192.0.2.1 192.0.2.256 1000 80\r\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid v1 destination address at offset 21"
+        );
+    }
+}

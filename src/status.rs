@@ -84,3 +84,26 @@ impl<T> Status<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two predicates and `complete` each tell the outcomes apart.
+    #[test]
+    fn predicates_tell_complete_from_incomplete() {
+        let done: Status<u8> = Status::Complete {
+            header: 7,
+            consumed: 15,
+        };
+        let more: Status<u8> = Status::Incomplete {
+            needed: NonZeroUsize::MIN,
+        };
+        assert!(done.is_complete() && !done.is_incomplete());
+        assert!(more.is_incomplete() && !more.is_complete());
+        assert_eq!(done.complete(), Some((7, 15)));
+        assert_eq!(more.complete(), None);
+        assert_eq!(done.map(u16::from).complete(), Some((7u16, 15)));
+        assert!(more.map(u16::from).is_incomplete());
+    }
+}

@@ -279,3 +279,27 @@ impl Encode for Header<'_> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::format;
+
+    /// `Debug` shows the decoded fields, not the raw bytes.
+    #[test]
+    fn debug_shows_the_decoded_header() {
+        let input = b"\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0f\xc0\x00\x02\x01\xc0\x00\x02\x02\x03\xe8\x00\x50\x02\x00\x00";
+        let (header, _) = super::super::parse(input).unwrap().complete().unwrap();
+        let text = format!("{header:?}");
+        assert!(text.starts_with("v2::Header { command: Proxy"), "{text}");
+        for part in [
+            "protocol: Stream",
+            "len: 31",
+            "192.0.2.1:1000",
+            "192.0.2.2:80",
+            "tlvs",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+    }
+}

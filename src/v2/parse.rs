@@ -68,10 +68,9 @@ pub(crate) fn parse_fast<'a>(buf: &'a [u8], limits: &Limits) -> Option<(Header<'
     let len = usize::from(u16::from_be_bytes([fixed[14], fixed[15]]));
     let plain = match fixed[12] {
         0x21 => addr != INVALID && len == usize::from(addr),
-        0x20 => {
-            let addr = LOCAL_ADDRESS_LEN[usize::from(fixed[13])];
-            len == 0 || (addr != INVALID && len == usize::from(addr))
-        }
+        // LOCAL: empty, or exactly its family's block. An invalid family (`INVALID`, 255)
+        // needs no test: a LOCAL body with one is opaque, accepted at any length.
+        0x20 => len == 0 || len == usize::from(LOCAL_ADDRESS_LEN[usize::from(fixed[13])]),
         _ => false,
     };
     let size = V2_HEADER_LEN + len;
