@@ -753,6 +753,21 @@ mod tests {
             text,
             "connecting from [2001:db8::7]:4000 to [2001:db8::2]:80 failed"
         );
+        // the same for IPv4
+        let mut plan = Plan::new(addr("192.0.2.7:4000"), addr("198.51.100.2:80")).unwrap();
+        for (bind, shown) in [
+            ("192.0.2.7:0", "192.0.2.7 "),
+            ("192.0.2.7:4000", "192.0.2.7:4000 "),
+        ] {
+            plan.bind = addr(bind);
+            let text = plan
+                .connect_error(Duration::from_secs(1), io::Error::from_raw_os_error(111))
+                .to_string();
+            assert_eq!(
+                text,
+                std::format!("connecting from {shown}to 198.51.100.2:80 failed")
+            );
+        }
     }
 
     #[test]

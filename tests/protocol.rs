@@ -1160,11 +1160,26 @@ fn version_pinned_entry_points() {
             byte: b'G'
         })
     );
+    // Starting like the disabled version but not a header of it: that error, not "disabled".
+    assert_eq!(
+        only_v2.parse(b"POST / HTTP/1.1\r\n"),
+        Err(ParseError::NotProxyHeader {
+            offset: 1,
+            byte: b'O'
+        })
+    );
     assert!(only_v2.parse(&v2h).unwrap().is_complete());
     let only_v1 = ParserConfig::new().accept_v2(false);
     assert_eq!(
         only_v1.parse(&v2h),
         Err(ParseError::VersionDisabled { version: 2 })
+    );
+    assert_eq!(
+        only_v1.parse(b"\r\nGET"),
+        Err(ParseError::NotProxyHeader {
+            offset: 2,
+            byte: b'G'
+        })
     );
 }
 

@@ -496,6 +496,14 @@ mod tests {
         ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
+        // no prefix: the one address, of either family
+        let one: Cidr = "::1".parse().unwrap();
+        assert_eq!(one.to_string(), "::1/128");
+        assert!(one.contains("::1".parse().unwrap()));
+        assert!(!one.contains("::2".parse().unwrap()));
+        let one: Cidr = "10.1.2.3".parse().unwrap();
+        assert_eq!(one.to_string(), "10.1.2.3/32");
+        assert!(!one.contains("10.1.2.4".parse().unwrap()));
         let c: Cidr = "192.0.2.255/25".parse().unwrap();
         assert_eq!(c.to_string(), "192.0.2.128/25");
         assert!(c.contains("192.0.2.200".parse().unwrap()));
@@ -524,5 +532,27 @@ mod tests {
         );
         assert_eq!(config.policy_for(ip("::1")), HeaderPolicy::Skip);
         assert_eq!(AcceptorConfig::new().max_pending(0).max_pending, 1);
+    }
+
+    #[test]
+    fn setters_set_what_they_name() {
+        let parser = ParserConfig::new().accept_v1(false);
+        let config = AcceptorConfig::new()
+            .parser(parser)
+            .header_timeout(Duration::from_millis(250));
+        assert_eq!(config.parser, parser);
+        assert_eq!(config.header_timeout, Duration::from_millis(250));
+        assert!(config.validate.is_none());
+        let debug = std::format!("{config:?}");
+        assert!(debug.starts_with("AcceptorConfig { parser: "), "{debug}");
+        assert!(debug.contains("header_timeout: 250ms"), "{debug}");
+        assert!(debug.contains("validate: None"), "{debug}");
+
+        let peer: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        let config = config.validate(|peer, header| peer.port() == 4000 && header.is_none());
+        let hook = config.validate.as_ref().unwrap();
+        assert!(hook.check(peer, None));
+        assert!(!hook.check("192.0.2.1:4001".parse().unwrap(), None));
+        assert!(std::format!("{config:?}").contains("validate: Some(\"Fn\")"));
     }
 }

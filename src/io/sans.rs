@@ -464,6 +464,22 @@ mod tests {
         assert_eq!(acc.peek_len(), 101);
     }
 
+    /// The validation hook decides; a hook that panics refuses; no hook admits.
+    #[test]
+    fn admit_asks_the_hook() {
+        use crate::io::policy::AcceptorConfig;
+        let peer: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        assert!(admit(None, peer, None).is_ok());
+        let only_4000 = AcceptorConfig::new().validate(|peer, _| peer.port() == 4000);
+        assert!(admit(only_4000.validate.as_ref(), peer, None).is_ok());
+        let other: SocketAddr = "192.0.2.1:4001".parse().unwrap();
+        let err = admit(only_4000.validate.as_ref(), other, None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+        let panics = AcceptorConfig::new().validate(|_, _| panic!("hook"));
+        let err = admit(panics.validate.as_ref(), peer, None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    }
+
     /// The plain-reader loop over one-byte reads gives the header and the bytes past it.
     #[test]
     fn step_by_step() {
@@ -486,6 +502,16 @@ mod tests {
         assert!(matches!(acc.step(&ParserConfig::new()), Ok(Step::Need)));
         assert_eq!(acc.room().len(), 16);
         assert_eq!(acc.filled(0).unwrap_err().kind(), ErrorKind::UnexpectedEof);
+
+        // A read of nothing into no room is not the end of the stream; a count past the
+        // room (a reader that misreports) keeps only the room.
+        let mut acc = HeaderBuf::default();
+        acc.filled(0).unwrap();
+        assert!(matches!(acc.step(&ParserConfig::new()), Ok(Step::Need)));
+        acc.room().copy_from_slice(&V1[..16]);
+        acc.filled(100).unwrap();
+        assert_eq!(acc.taken_bytes(), &V1[..16]);
+        assert!(acc.room().is_empty());
     }
 
     /// The peek loop takes exactly the header, whether it is all there or comes in pieces.

@@ -445,6 +445,46 @@ mod tests {
         );
     }
 
+    /// Several bytes of a valid line replaced at once, often at the same place in different
+    /// groups or separators (5, 10, 20 bytes apart in the full IPv6 form): word-at-a-time
+    /// checks that merge their per-group flags must not let two faults cancel out.
+    #[test]
+    fn fast_path_agrees_under_several_faults() {
+        let lines = [
+            "PROXY TCP6 2001:db8a:85a3:1234:5678:8a2e:a370:7334 fe80:abcd:1234:5678:9abc:def0:b2ff:fe1e 65535 65534\r\n",
+            "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 0000:0000:0000:0000:0000:0000:0000:0001 56324 443\r\n",
+            "PROXY TCP6 2001:db8::1 ::ffff:1 40000 8443\r\n",
+            "PROXY TCP4 192.168.100.200 10.0.0.1 56324 443\r\n",
+            "PROXY TCP4 1.22.133.4 255.255.255.255 65535 65535\r\n",
+        ];
+        let faults = b" .:;/09afAFgGxz@`\r\n\t\0\x7f\xff";
+        let mut next = crate::test_rng::xorshift(0x6a09_e667_f3bc_c908);
+        let rounds = if cfg!(miri) { 200 } else { 40_000 };
+        for round in 0..rounds {
+            let mut v = lines[round % lines.len()].as_bytes().to_vec();
+            let at = 11 + (next() as usize) % (v.len() - 11);
+            let fault = faults[(next() as usize) % faults.len()];
+            let stride = [1, 5, 10, 20, 0][(next() as usize) % 5];
+            v[at] = fault;
+            for k in 1..=(next() as usize) % 3 + 1 {
+                let other = if stride == 0 {
+                    11 + (next() as usize) % (v.len() - 11)
+                } else {
+                    at + k * stride
+                };
+                if let Some(b) = v.get_mut(other) {
+                    // the same byte (its flags are the same) or another one
+                    *b = if next() % 2 == 0 {
+                        fault
+                    } else {
+                        faults[(next() as usize) % faults.len()]
+                    };
+                }
+            }
+            fast_agrees(&v);
+        }
+    }
+
     #[test]
     fn fast_path_agrees_with_the_precise_parser() {
         let mut next = crate::test_rng::xorshift(0x2545_f491_4f6c_dd1d);

@@ -951,7 +951,7 @@ mod tests {
         let big = vec![b'a'; 70_000];
         let long_path = [b'p'; 109];
         let inner = [TlvSpec::SslCn("inner"), TlvSpec::Noop(2)];
-        let sub_lists: [&[TlvSpec<'_>]; 6] = [
+        let sub_lists: [&[TlvSpec<'_>]; 7] = [
             &[],
             &[
                 TlvSpec::SslVersion("TLSv1.3"),
@@ -968,6 +968,13 @@ mod tests {
                 TlvSpec::UniqueId(&[1; 129]),
             ],
             &[TlvSpec::AwsVpceId("vpce-\u{e9}"), TlvSpec::Netns("blue")],
+            // sub-TLVs with a layout of their own, all valid (the lists above that have them
+            // are refused for another of their TLVs)
+            &[
+                TlvSpec::Noop(3),
+                TlvSpec::Gcp(9),
+                TlvSpec::Ssl(SslClient(1), 2, &inner),
+            ],
         ];
         let mut pool = vec![
             TlvSpec::Alpn(b"h2"),

@@ -1229,6 +1229,78 @@ mod tests {
     }
 
     #[test]
+    fn type_names_follow_the_specification() {
+        let named: [(u8, &str); 18] = [
+            (0x01, "ALPN"),
+            (0x02, "AUTHORITY"),
+            (0x03, "CRC32C"),
+            (0x04, "NOOP"),
+            (0x05, "UNIQUE_ID"),
+            (0x20, "SSL"),
+            (0x21, "SSL_VERSION"),
+            (0x22, "SSL_CN"),
+            (0x23, "SSL_CIPHER"),
+            (0x24, "SSL_SIG_ALG"),
+            (0x25, "SSL_KEY_ALG"),
+            (0x26, "SSL_GROUP"),
+            (0x27, "SSL_SIG_SCHEME"),
+            (0x28, "SSL_CLIENT_CERT"),
+            (0x30, "NETNS"),
+            (0xE0, "GCP"),
+            (0xEA, "AWS"),
+            (0xEE, "AZURE"),
+        ];
+        for b in 0..=255u8 {
+            let want = named.iter().find(|(t, _)| *t == b).map(|(_, n)| *n);
+            assert_eq!(TlvType(b).name(), want, "{b:#04x}");
+        }
+        assert_eq!(std::format!("{:?}", TlvType::SSL_CN), "SSL_CN(0x22)");
+        assert_eq!(std::format!("{}", TlvType(0x99)), "TlvType(0x99)");
+    }
+
+    #[test]
+    fn ssl_client_bits_and_verify_result() {
+        let all = SslClient::SSL | SslClient::CERT_CONN | SslClient::CERT_SESS;
+        assert_eq!(all, SslClient(0x07));
+        assert_eq!(SslClient::SSL | SslClient::SSL, SslClient::SSL);
+        assert!(all.contains(SslClient::CERT_CONN));
+        assert!(all.contains(SslClient::SSL | SslClient::CERT_SESS));
+        assert!(!SslClient::SSL.contains(SslClient::CERT_CONN));
+        assert!(!SslClient(0x03).contains(SslClient(0x06)));
+        assert!(SslClient(0x00).contains(SslClient(0x00)));
+
+        let ssl = |value: &'static [u8]| match Tlv::new(TlvType::SSL, value).value() {
+            Ok(TlvValue::Ssl(ssl)) => ssl,
+            other => panic!("{other:?}"),
+        };
+        let verified = ssl(b"\x07\0\0\0\0\x21\0\x07TLSv1.3\x22\0\x02cn");
+        assert!(verified.is_verified());
+        assert_eq!(verified.client(), all);
+        let debug = std::format!("{verified:?}");
+        assert_eq!(
+            debug,
+            "Ssl { client: SslClient(7), verify: 0, sub_tlvs: [Tlv { type: SSL_VERSION(0x21), \
+             value: 544c5376312e33 }, Tlv { type: SSL_CN(0x22), value: 636e }] }"
+        );
+        let failed = ssl(b"\x01\0\0\0\x01");
+        assert!(!failed.is_verified());
+        assert!(!ssl(b"\x01\x80\0\0\0").is_verified());
+    }
+
+    #[test]
+    fn equal_tlvs_hash_alike_and_others_apart() {
+        use std::hash::{BuildHasher, RandomState};
+        let s = RandomState::new();
+        let h2 = Tlv::new(TlvType::ALPN, b"h2");
+        assert_eq!(s.hash_one(h2), s.hash_one(Tlv::new(TlvType::ALPN, b"h2")));
+        assert_ne!(s.hash_one(h2), s.hash_one(Tlv::new(TlvType::ALPN, b"h3")));
+        assert_ne!(
+            s.hash_one(h2),
+            s.hash_one(Tlv::new(TlvType::AUTHORITY, b"h2"))
+        );
+    }
+
+    #[test]
     fn ascii_check_agrees_with_core() {
         let mut buf = [b'a'; 48];
         // Under Miri, which interprets each check: four alignments, the lengths around the load
