@@ -512,6 +512,13 @@ mod tests {
         acc.filled(100).unwrap();
         assert_eq!(acc.taken_bytes(), &V1[..16]);
         assert!(acc.room().is_empty());
+        assert!(matches!(acc.step(&ParserConfig::new()), Ok(Step::Need)));
+        let input = [V1, &[b'x'; 128]].concat();
+        let room = acc.room().len();
+        acc.room().copy_from_slice(&input[16..16 + room]);
+        acc.filled(room + 100).unwrap();
+        assert_eq!(acc.taken_bytes(), &input[..16 + room]);
+        assert!(acc.room().is_empty());
     }
 
     /// The peek loop takes exactly the header, whether it is all there or comes in pieces.
