@@ -158,6 +158,10 @@ mod tests {
             "::01.2.3.4",
             "g::",
             "::ffff:1.2.3.4.5",
+            // a `::` beside eight groups stands for no group at all
+            "1:2:3:4::5:6:7:8",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
         ] {
             let line = format!("PROXY TCP6 {bad} ::1 1 2\r\n");
             let err = parse(line.as_bytes()).unwrap_err();
@@ -171,6 +175,63 @@ mod tests {
                 ),
                 "{bad}: {err:?}"
             );
+        }
+    }
+
+    /// The precise parser's errors on field boundaries: which field, which offset, which kind.
+    #[test]
+    fn precise_errors_on_field_boundaries() {
+        let cases: [(&[u8], ParseError); 6] = [
+            // a field missing where the line ends is not a bad address or port
+            (
+                b"PROXY TCP4 \r\n",
+                ParseError::InvalidV1 {
+                    offset: 11,
+                    reason: "missing field",
+                },
+            ),
+            (
+                b"PROXY TCP4 1.2.3.4 5.6.7.8 80 \r\n",
+                ParseError::InvalidV1 {
+                    offset: 30,
+                    reason: "missing field",
+                },
+            ),
+            (
+                b"PROXY TCP6 ::1 ::1 80 \n",
+                ParseError::InvalidV1 {
+                    offset: 22,
+                    reason: "missing field",
+                },
+            ),
+            // a long run of digits is one bad octet, however long (no overflow on the way)
+            (
+                b"PROXY TCP4 11111111111111111111.1.1.1 5.6.7.8 1 2\r\n",
+                ParseError::BadAddress {
+                    field: Endpoint::Source,
+                    offset: 11,
+                },
+            ),
+            (
+                b"PROXY TCP4 1.2.3.4 5.6.99999999999999999999.8 1 2\r\n",
+                ParseError::BadAddress {
+                    field: Endpoint::Destination,
+                    offset: 19,
+                },
+            ),
+            // a destination port followed by a stray byte: the port's own offset
+            (
+                b"PROXY TCP4 1.2.3.4 5.6.7.8 80 81x\r\n",
+                ParseError::BadPort {
+                    field: Endpoint::Destination,
+                    offset: 30,
+                },
+            ),
+        ];
+        for (line, want) in cases {
+            let text = std::string::String::from_utf8_lossy(line);
+            assert_eq!(parse_precise(line), Err(want), "{text}");
+            assert_eq!(parse(line), Err(want), "{text}");
         }
     }
 

@@ -787,6 +787,7 @@ impl Builder<'_> {
 mod tests {
     use super::*;
     extern crate std;
+    use crate::v2::{parse, TlvValue, V2_MAX_LEN};
     use core::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
     use std::{vec, vec::Vec};
 
@@ -981,6 +982,8 @@ mod tests {
             TlvSpec::Authority("example.com"),
             TlvSpec::UniqueId(&[7; 128]),
             TlvSpec::UniqueId(&[7; 129]),
+            TlvSpec::Raw(TlvType::UNIQUE_ID, &[7; 128]),
+            TlvSpec::Raw(TlvType::UNIQUE_ID, &[7; 129]),
             TlvSpec::Raw(TlvType::CRC32C, &[1, 2, 3, 4]),
             TlvSpec::Raw(TlvType::CRC32C, &[1, 2, 3]),
             TlvSpec::Raw(TlvType::SSL, b"\x01\0\0\0\0\x21\x00\x01x"),
@@ -1054,6 +1057,34 @@ mod tests {
         assert!(
             written > cases / 10 && refused > cases / 10,
             "{written} {refused}"
+        );
+    }
+
+    /// The largest header the format allows is written, is `V2_MAX_LEN` bytes and parses
+    /// back; one byte more is refused.
+    #[test]
+    fn largest_header_is_v2_max_len() {
+        let addresses = Addresses::from((
+            SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 1),
+            SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 2), 2),
+        ));
+        let mut out = vec![0u8; V2_MAX_LEN + 1];
+        // 12 address bytes, a NOOP's 3-byte head and its value fill the 65,535 bytes.
+        let fill = u16::MAX - 12 - 3;
+        let tlvs = [TlvSpec::Noop(fill)];
+        let b = Builder::proxy(Protocol::Stream, addresses).tlvs(&tlvs);
+        assert_eq!(b.encode(&mut out), Ok(V2_MAX_LEN));
+        let (h, consumed) = parse(&out).unwrap().complete().unwrap();
+        assert_eq!(consumed, V2_MAX_LEN);
+        assert_eq!(
+            h.tlvs().next().map(|t| t.value()),
+            Some(Ok(TlvValue::Noop(usize::from(fill))))
+        );
+        let tlvs = [TlvSpec::Noop(fill + 1)];
+        let b = Builder::proxy(Protocol::Stream, addresses).tlvs(&tlvs);
+        assert_eq!(
+            b.encode(&mut out),
+            Err(EncodeError::HeaderTooLong { len: 65_536 })
         );
     }
 
