@@ -196,7 +196,7 @@ async fn dgram_header_on_a_stream_is_refused() {
         .await
         .unwrap();
     let conn = timeout(T, acc.accept()).await.unwrap().unwrap();
-    assert_eq!(conn.source(), src);
+    assert_eq!((conn.source(), conn.destination()), (src, dst));
 }
 
 #[tokio::test]
@@ -215,6 +215,7 @@ async fn acceptor_policies_and_real_addresses() {
     let mut conn = timeout(T, acc.accept()).await.unwrap().unwrap();
     assert!(conn.header().is_none());
     assert_eq!(conn.source(), c.local_addr().unwrap());
+    assert_eq!(conn.destination(), addr);
     let mut data = Vec::new();
     conn.stream_mut().read_to_end(&mut data).await.unwrap();
     assert_eq!(data, b"PROXY UNKNOWN\r\n");

@@ -37,23 +37,35 @@ use crate::owned::OwnedHeader;
 pub struct Accepted<S = TcpStream> {
     stream: S,
     peer: SocketAddr,
-    local: SocketAddr,
+    source: SocketAddr,
+    destination: SocketAddr,
     header: Option<OwnedHeader>,
 }
 
 impl<S> Accepted<S> {
+    /// `local` gives the stream's local address; it is asked only when the header carries no
+    /// IP addresses, so a proxied connection costs no `getsockname` call.
     pub(crate) fn new(
         stream: S,
         peer: SocketAddr,
-        local: SocketAddr,
         header: Option<OwnedHeader>,
-    ) -> Self {
-        Self {
+        local: impl FnOnce(&S) -> io::Result<SocketAddr>,
+    ) -> io::Result<Self> {
+        let proxied = header.as_ref().and_then(|h| {
+            let addrs = h.header().addresses();
+            Some((addrs.source()?, addrs.destination()?))
+        });
+        let (source, destination) = match proxied {
+            Some(both) => both,
+            None => (peer, local(&stream)?),
+        };
+        Ok(Self {
             stream,
             peer,
-            local,
+            source,
+            destination,
             header,
-        }
+        })
     }
 
     /// The header, if the policy read one; every field and TLV is one call away
@@ -86,7 +98,7 @@ impl<S> Accepted<S> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn source(&self) -> SocketAddr {
-        self.proxied().map_or(self.peer, |(src, _)| src)
+        self.source
     }
 
     /// The original destination: the header's destination address, or the local address of
@@ -101,7 +113,7 @@ impl<S> Accepted<S> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn destination(&self) -> SocketAddr {
-        self.proxied().map_or(self.local, |(_, dst)| dst)
+        self.destination
     }
 
     /// The TCP peer: the proxy's address when a header was sent.
@@ -152,12 +164,6 @@ impl<S> Accepted<S> {
     /// ```
     pub fn into_parts(self) -> (S, Option<OwnedHeader>) {
         (self.stream, self.header)
-    }
-
-    /// The header's IP addresses, if it has both.
-    fn proxied(&self) -> Option<(SocketAddr, SocketAddr)> {
-        let addrs = self.header.as_ref()?.header().addresses();
-        Some((addrs.source()?, addrs.destination()?))
     }
 }
 

@@ -29,7 +29,6 @@ fn handshake(
     validate: Option<&Validator>,
 ) -> Outcome {
     let fail = |e| AcceptError::connection(peer, e);
-    let local = stream.local_addr().map_err(fail)?;
     let deadline = Deadline::after(Some(timeout));
     let mut detected = None;
     let header = loop {
@@ -48,7 +47,7 @@ fn handshake(
         }
     };
     admit(validate, peer, header.as_ref()).map_err(fail)?;
-    Ok(Accepted::new(stream, peer, local, header))
+    Accepted::new(stream, peer, header, TcpStream::local_addr).map_err(fail)
 }
 
 type Outcome = Result<Accepted<TcpStream>, AcceptError>;

@@ -296,7 +296,6 @@ async fn handshake(
     validate: Option<Validator>,
 ) -> Outcome {
     let fail = |e| AcceptError::connection(peer, e);
-    let local = stream.local_addr().map_err(fail)?;
     let deadline = Deadline::after(Some(timeout));
     let mut detected = None;
     let header = loop {
@@ -310,5 +309,5 @@ async fn handshake(
         }
     };
     admit(validate.as_ref(), peer, header.as_ref()).map_err(fail)?;
-    Ok(Accepted::new(stream, peer, local, header))
+    Accepted::new(stream, peer, header, TcpStream::local_addr).map_err(fail)
 }
