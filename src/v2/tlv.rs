@@ -541,20 +541,21 @@ impl<'a> Tlvs<'a> {
     /// The TLVs of `area`, which is at `offset` of its header: SSL sub-TLVs, or none.
     #[inline]
     pub(crate) fn new(area: &'a [u8], offset: usize) -> Self {
-        Self {
-            rest: area,
-            base: base_of(area, offset),
-            checked: 0,
-        }
+        Self::with_checked(area, offset, 0)
     }
 
     /// The TLV area of a header the parser accepted (`check_tlvs` passed over exactly `area`).
     #[inline]
     pub(crate) fn checked(area: &'a [u8], offset: usize) -> Self {
+        Self::with_checked(area, offset, 1)
+    }
+
+    #[inline(always)]
+    fn with_checked(area: &'a [u8], offset: usize, checked: u8) -> Self {
         Self {
             rest: area,
             base: base_of(area, offset),
-            checked: 1,
+            checked,
         }
     }
 }
