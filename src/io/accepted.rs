@@ -319,3 +319,53 @@ impl From<AcceptError> for io::Error {
         io::Error::new(err.error.kind(), err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{v2, Encode};
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    fn owned(bytes: &[u8]) -> Option<OwnedHeader> {
+        Some(OwnedHeader::new(bytes.to_vec()).unwrap())
+    }
+
+    /// The socket's local address is asked only when the header has no IP addresses: a
+    /// proxied connection makes no `getsockname` call, and when one is made its error is the
+    /// connection's.
+    #[test]
+    fn local_address_is_asked_only_without_ip_addresses() {
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:443".parse().unwrap();
+        let not_asked = |_: &()| -> io::Result<SocketAddr> { Err(io::Error::other("asked")) };
+
+        let proxied = owned(b"PROXY TCP6 2001:db8::1 2001:db8::2 4000 443\r\n");
+        let conn = Accepted::new((), peer, proxied, not_asked).unwrap();
+        assert_eq!(conn.source(), "[2001:db8::1]:4000".parse().unwrap());
+        assert_eq!(conn.destination(), "[2001:db8::2]:443".parse().unwrap());
+        assert_eq!(conn.peer_addr(), peer);
+
+        let mut local_v2 = Vec::new();
+        v2::Builder::local().write_to(&mut local_v2).unwrap();
+        let mut unix = Vec::new();
+        let paths = crate::Addresses::Unix {
+            src: b"/a",
+            dst: b"/b",
+        };
+        v2::Builder::proxy(v2::Protocol::Stream, paths)
+            .write_to(&mut unix)
+            .unwrap();
+        for header in [
+            None,
+            owned(b"PROXY UNKNOWN\r\n"),
+            owned(&local_v2),
+            owned(&unix),
+        ] {
+            let err = Accepted::new((), peer, header.clone(), not_asked).unwrap_err();
+            assert_eq!(err.to_string(), "asked");
+            let conn = Accepted::new((), peer, header, |_: &()| Ok(local)).unwrap();
+            assert_eq!((conn.source(), conn.destination()), (peer, local));
+        }
+    }
+}
